@@ -1,0 +1,42 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking;
+
+/** Why an export was not accepted, classified by what the operator or the reporter should do. */
+final class ExportException extends Exception {
+
+    private static final long serialVersionUID = 1L;
+
+    enum Kind {
+        /**
+         * The receiver is down, overloaded or slow: retried within the timeout, then next cycle.
+         */
+        UNAVAILABLE,
+        /** The receiver refuses us for its configuration or ours: not retried in a loop. */
+        CONFIGURATION,
+        /** The receiver rejected this request (too large, malformed): the others still go. */
+        REJECTED
+    }
+
+    final Kind kind;
+
+    /** What the operator can do about it; may be empty. */
+    final String hint;
+
+    ExportException(Kind kind, String message, String hint, Throwable cause) {
+        super(message, cause, false, false);
+        this.kind = kind;
+        this.hint = hint;
+    }
+}

@@ -1,0 +1,48 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking;
+
+/** One configuration key of the reporter, relative to {@code metrics.reporter.<name>.}. */
+final class ReporterOption {
+
+    final String key;
+    final String defaultValue;
+    final String description;
+    final boolean secret;
+
+    private ReporterOption(String key, String defaultValue, String description, boolean secret) {
+        this.key = key;
+        this.defaultValue = defaultValue;
+        this.description = description;
+        this.secret = secret;
+    }
+
+    static ReporterOption of(String key, String defaultValue, String description) {
+        return new ReporterOption(key, defaultValue, description, false);
+    }
+
+    static ReporterOption secret(String key, String description) {
+        return new ReporterOption(key, "", description, true);
+    }
+
+    /** The key as an operator writes it in the Flink configuration. */
+    String fullKey() {
+        return SkyWalkingReporterOptions.KEY_PREFIX + key;
+    }
+
+    @Override
+    public String toString() {
+        return fullKey();
+    }
+}

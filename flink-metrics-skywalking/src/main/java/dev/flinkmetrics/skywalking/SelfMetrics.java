@@ -1,0 +1,85 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+
+/**
+ * The reporter's own numbers. They travel with the other series, on the first resource of the
+ * process, under names starting {@code flink_reporter_skywalking_}, so any OTLP backend or a custom
+ * OAP rule can chart them. Both presets send them.
+ */
+final class SelfMetrics {
+
+    final AtomicLong seriesExported = new AtomicLong();
+    final AtomicLong exportFailures = new AtomicLong();
+    final AtomicLong cyclesSkipped = new AtomicLong();
+    final AtomicLong pointsDropped = new AtomicLong();
+    final AtomicLong lastExportDurationMs = new AtomicLong();
+    final AtomicLong lastExportBytes = new AtomicLong();
+
+    /** The metrics to register, reading these numbers and the registry's size. */
+    List<SeriesRegistry.OwnMetric> metrics(LongSupplier seriesRegistered) {
+        return Arrays.asList(
+                own("seriesRegistered", gauge(seriesRegistered)),
+                own("seriesExported", counter(seriesExported)),
+                own("exportFailures", counter(exportFailures)),
+                own("cyclesSkipped", counter(cyclesSkipped)),
+                own("pointsDropped", counter(pointsDropped)),
+                own("lastExportDurationMs", gauge(lastExportDurationMs::get)),
+                own("lastExportBytes", gauge(lastExportBytes::get)));
+    }
+
+    private static SeriesRegistry.OwnMetric own(String name, org.apache.flink.metrics.Metric m) {
+        return new SeriesRegistry.OwnMetric(SeriesTranslator.ownName(name), m);
+    }
+
+    private static Gauge<Long> gauge(LongSupplier value) {
+        return value::getAsLong;
+    }
+
+    private static Counter counter(AtomicLong value) {
+        return new Counter() {
+            @Override
+            public void inc() {
+                value.incrementAndGet();
+            }
+
+            @Override
+            public void inc(long n) {
+                value.addAndGet(n);
+            }
+
+            @Override
+            public void dec() {
+                value.decrementAndGet();
+            }
+
+            @Override
+            public void dec(long n) {
+                value.addAndGet(-n);
+            }
+
+            @Override
+            public long getCount() {
+                return value.get();
+            }
+        };
+    }
+}

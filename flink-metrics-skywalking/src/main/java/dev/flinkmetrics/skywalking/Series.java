@@ -1,0 +1,177 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking;
+
+import java.math.BigInteger;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.HistogramStatistics;
+import org.apache.flink.metrics.Meter;
+import org.apache.flink.metrics.Metric;
+
+/**
+ * One registered series: a Flink metric, the family (name and resource) it belongs to, its labels
+ * encoded once, and the value read for the report under way.
+ */
+final class Series {
+
+    /** OTLP data type of a family. */
+    enum Kind {
+        /** Gauges, meters (their per-second rate) and the reporter's own gauges. */
+        GAUGE,
+        /** Counters: a cumulative, non-monotonic sum (Flink counters may go down). */
+        SUM,
+        /** Histograms: count and quantiles. */
+        SUMMARY
+    }
+
+    /** Quantiles of a histogram summary, as Flink's Prometheus reporter sends them. */
+    static final double[] QUANTILES = {0.5, 0.75, 0.95, 0.98, 0.99, 0.999};
+
+    static final byte NO_VALUE = 0;
+    static final byte LONG_VALUE = 1;
+    static final byte DOUBLE_VALUE = 2;
+
+    final Metric metric;
+    final MetricFamily family;
+    final LabelSet labels;
+    final long startNanos;
+
+    /** Position in {@link MetricFamily#series}, for removal in constant time. */
+    int index;
+
+    // The value read by report(); the export encodes it.
+    byte valueType;
+    long longValue;
+    double doubleValue;
+    final double[] quantileValues;
+
+    /** How loud the last problem {@link #read()} reported is: a throwing gauge is a bug. */
+    boolean problemIsBug;
+
+    /** A problem with this series was logged; further ones stay quiet. */
+    boolean problemLogged;
+
+    /** The gauge returned something that is not a number: it is no longer read. */
+    boolean unsupported;
+
+    Series(Metric metric, MetricFamily family, LabelSet labels, long startNanos) {
+        this.metric = metric;
+        this.family = family;
+        this.labels = labels;
+        this.startNanos = startNanos;
+        this.quantileValues = family.kind == Kind.SUMMARY ? new double[QUANTILES.length] : null;
+    }
+
+    static Kind kindOf(Metric metric) {
+        if (metric instanceof Counter) {
+            return Kind.SUM;
+        }
+        if (metric instanceof Histogram) {
+            return Kind.SUMMARY;
+        }
+        if (metric instanceof Gauge || metric instanceof Meter) {
+            return Kind.GAUGE;
+        }
+        return null;
+    }
+
+    /**
+     * Reads the current value. Never throws.
+     *
+     * @return null, or a description of a problem that made this series skip the report
+     */
+    String read() {
+        valueType = NO_VALUE;
+        problemIsBug = false;
+        if (unsupported) {
+            return null;
+        }
+        try {
+            if (metric instanceof Counter) {
+                setLong(((Counter) metric).getCount());
+            } else if (metric instanceof Gauge) {
+                return readGauge(((Gauge<?>) metric).getValue());
+            } else if (metric instanceof Meter) {
+                return setDouble(((Meter) metric).getRate());
+            } else if (metric instanceof Histogram) {
+                readHistogram((Histogram) metric);
+            }
+            return null;
+        } catch (RuntimeException | LinkageError e) {
+            valueType = NO_VALUE;
+            problemIsBug = true;
+            return "reading it threw " + e;
+        }
+    }
+
+    private String readGauge(Object value) {
+        if (value == null) {
+            return "the gauge returned null";
+        }
+        if (value instanceof Long
+                || value instanceof Integer
+                || value instanceof Short
+                || value instanceof Byte
+                || value instanceof AtomicLong
+                || value instanceof AtomicInteger) {
+            setLong(((Number) value).longValue());
+            return null;
+        }
+        if (value instanceof BigInteger && ((BigInteger) value).bitLength() < 64) {
+            setLong(((BigInteger) value).longValue());
+            return null;
+        }
+        if (value instanceof Number) {
+            return setDouble(((Number) value).doubleValue());
+        }
+        if (value instanceof Boolean) {
+            setLong(((Boolean) value) ? 1 : 0);
+            return null;
+        }
+        unsupported = true;
+        return "its value is a " + value.getClass().getSimpleName() + ", not a number";
+    }
+
+    private void readHistogram(Histogram histogram) {
+        HistogramStatistics statistics = histogram.getStatistics();
+        for (int i = 0; i < QUANTILES.length; i++) {
+            // NaN (an empty window) and infinities are left out when encoding.
+            quantileValues[i] = statistics.getQuantile(QUANTILES[i]);
+        }
+        setLong(histogram.getCount());
+    }
+
+    private void setLong(long value) {
+        longValue = value;
+        valueType = LONG_VALUE;
+    }
+
+    private String setDouble(double value) {
+        if (Double.isNaN(value) || Double.isInfinite(value)) {
+            return "its value is " + value;
+        }
+        doubleValue = value;
+        valueType = DOUBLE_VALUE;
+        return null;
+    }
+
+    @Override
+    public String toString() {
+        return family.name + labels;
+    }
+}

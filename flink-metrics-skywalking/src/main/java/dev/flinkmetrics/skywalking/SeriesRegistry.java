@@ -1,0 +1,194 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.metrics.Metric;
+
+/**
+ * The registered series, grouped by resource and then by family, which is the order they are
+ * encoded in. Not thread-safe: the reporter guards it with one lock, held briefly by Flink's
+ * registration calls and by {@code report()} while it reads the values.
+ */
+final class SeriesRegistry {
+
+    /** What {@link #add} did. */
+    enum Added {
+        ADDED,
+        DUPLICATE,
+        KIND_CONFLICT,
+        UNSUPPORTED_TYPE
+    }
+
+    /** The reporter's own metrics, attached to the first resource that appears. */
+    static final class OwnMetric {
+        final String name;
+        final Metric metric;
+
+        OwnMetric(String name, Metric metric) {
+            this.name = name;
+            this.metric = metric;
+        }
+    }
+
+    private final String cluster;
+    private final List<OwnMetric> ownMetrics;
+    private final Map<String, ProcessResource> resources = new LinkedHashMap<>();
+    private final Map<LabelSet, LabelSet> labelSets = new HashMap<>();
+    private int size;
+
+    SeriesRegistry(String cluster, List<OwnMetric> ownMetrics) {
+        this.cluster = cluster;
+        this.ownMetrics = ownMetrics;
+    }
+
+    Added add(SeriesTranslator.SeriesId id, Metric metric, long nowNanos) {
+        Series.Kind kind = Series.kindOf(metric);
+        if (kind == null) {
+            return Added.UNSUPPORTED_TYPE;
+        }
+        ProcessResource resource = resources.get(ProcessResource.key(id.role, id.node));
+        if (resource == null) {
+            resource = new ProcessResource(id.role, id.node, cluster);
+            boolean first = resources.isEmpty();
+            resources.put(ProcessResource.key(id.role, id.node), resource);
+            if (first) {
+                for (OwnMetric own : ownMetrics) {
+                    addTo(resource, own.name, Collections.emptySortedMap(), own.metric, nowNanos);
+                }
+            }
+        }
+        MetricFamily family = resource.families.get(id.name);
+        if (family != null && family.kind != kind) {
+            return Added.KIND_CONFLICT;
+        }
+        return addTo(resource, id.name, id.labels, metric, nowNanos);
+    }
+
+    private Added addTo(
+            ProcessResource resource,
+            String name,
+            java.util.SortedMap<String, String> labels,
+            Metric metric,
+            long nowNanos) {
+        Series.Kind kind = Series.kindOf(metric);
+        MetricFamily family = resource.families.get(name);
+        if (family == null) {
+            family = new MetricFamily(resource, name, kind);
+            resource.families.put(name, family);
+        }
+        LabelSet labelSet = intern(LabelSet.of(labels));
+        if (family.byLabels.containsKey(labelSet)) {
+            release(labelSet);
+            return Added.DUPLICATE;
+        }
+        family.add(new Series(metric, family, labelSet, nowNanos));
+        size++;
+        return Added.ADDED;
+    }
+
+    /**
+     * Removes the series of this metric. A metric that was skipped as a duplicate is not found, and
+     * the series that won stays.
+     */
+    boolean remove(SeriesTranslator.SeriesId id, Metric metric) {
+        ProcessResource resource = resources.get(ProcessResource.key(id.role, id.node));
+        if (resource == null) {
+            return false;
+        }
+        MetricFamily family = resource.families.get(id.name);
+        if (family == null) {
+            return false;
+        }
+        LabelSet probe = LabelSet.of(id.labels);
+        Series series = family.byLabels.get(probe);
+        if (series == null || series.metric != metric) {
+            return false;
+        }
+        family.remove(series);
+        release(series.labels);
+        size--;
+        if (family.series.isEmpty()) {
+            resource.families.remove(id.name);
+            if (resource.families.isEmpty()) {
+                resources.remove(ProcessResource.key(id.role, id.node));
+            }
+        }
+        return true;
+    }
+
+    int size() {
+        return size;
+    }
+
+    List<ProcessResource> resources() {
+        return new ArrayList<>(resources.values());
+    }
+
+    /**
+     * Copies every series into {@code target}, in encoding order, and reads its value.
+     *
+     * @param problems receives series whose value could not be read, for logging
+     * @return the array used (grown when needed); the count is {@link #size()}
+     */
+    Series[] snapshot(Series[] target, List<Series> problems, List<String> messages) {
+        Series[] out = target.length >= size ? target : Arrays.copyOf(target, size + size / 4);
+        int i = 0;
+        for (ProcessResource resource : resources.values()) {
+            for (MetricFamily family : resource.families.values()) {
+                ArrayList<Series> list = family.series;
+                for (int k = 0, n = list.size(); k < n; k++) {
+                    Series s = list.get(k);
+                    String problem = s.read();
+                    if (problem != null && !s.problemLogged) {
+                        s.problemLogged = true;
+                        problems.add(s);
+                        messages.add(problem);
+                    }
+                    out[i++] = s;
+                }
+            }
+        }
+        // Stale references past the end would keep removed metrics reachable.
+        Arrays.fill(out, i, out.length, null);
+        return out;
+    }
+
+    private LabelSet intern(LabelSet labelSet) {
+        LabelSet existing = labelSets.get(labelSet);
+        if (existing == null) {
+            labelSets.put(labelSet, labelSet);
+            existing = labelSet;
+        }
+        existing.references++;
+        return existing;
+    }
+
+    private void release(LabelSet labelSet) {
+        if (--labelSet.references == 0) {
+            labelSets.remove(labelSet);
+        }
+    }
+
+    /** Distinct label sets held, for tests of memory use. */
+    int labelSetCount() {
+        return labelSets.size();
+    }
+}

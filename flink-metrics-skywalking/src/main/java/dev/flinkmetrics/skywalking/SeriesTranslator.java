@@ -1,0 +1,185 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking;
+
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.flink.metrics.CharacterFilter;
+import org.apache.flink.metrics.LogicalScopeProvider;
+import org.apache.flink.metrics.MetricGroup;
+
+/**
+ * Turns a Flink metric and its group into the identity of one series: the sample name SkyWalking's
+ * rules read, the process role and node that pick the OTLP resource, and the labels. Pure: no I/O,
+ * no state.
+ *
+ * <p>Names follow Flink's Prometheus reporter: {@code flink_} + logical scope joined by {@code _} +
+ * {@code _} + metric name, every character outside {@code [a-zA-Z0-9:_]} replaced by {@code _}.
+ * Scope variables become labels without {@code <>}; {@code <job_name>} becomes {@code
+ * flink_job_name}, because OAP selects rules on the label {@code job_name}.
+ */
+final class SeriesTranslator {
+
+    /** The process roles, each with the {@code service.name} SkyWalking's rules select on. */
+    enum Role {
+        JOB_MANAGER("flink-jobManager-monitoring", "jobManager_node"),
+        TASK_MANAGER("flink-taskManager-monitoring", "taskManager_node");
+
+        final String serviceName;
+        final String nodeLabel;
+
+        Role(String serviceName, String nodeLabel) {
+            this.serviceName = serviceName;
+            this.nodeLabel = nodeLabel;
+        }
+    }
+
+    /** The identity of one series. */
+    static final class SeriesId {
+        final String name;
+        final Role role;
+        final String node;
+        final SortedMap<String, String> labels;
+
+        SeriesId(String name, Role role, String node, SortedMap<String, String> labels) {
+            this.name = name;
+            this.role = role;
+            this.node = node;
+            this.labels = labels;
+        }
+
+        @Override
+        public String toString() {
+            return name + labels;
+        }
+    }
+
+    static final CharacterFilter CHARACTER_FILTER = SeriesTranslator::replaceInvalidChars;
+
+    static final String FLINK_JOB_NAME = "flink_job_name";
+    private static final String TASK_ATTEMPT_ID = "task_attempt_id";
+
+    private final ReporterConfig config;
+
+    SeriesTranslator(ReporterConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Translates one metric.
+     *
+     * @return the series identity, or null when the preset does not send this metric
+     * @throws IllegalArgumentException when the metric cannot be sent (the reason says why)
+     */
+    SeriesId translate(String metricName, MetricGroup group) {
+        String logicalScope;
+        try {
+            logicalScope =
+                    LogicalScopeProvider.castFrom(group).getLogicalScope(CHARACTER_FILTER, '_');
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException(
+                    "its group " + group.getClass().getName() + " has no logical scope");
+        }
+        String name = "flink_" + logicalScope + "_" + replaceInvalidChars(metricName);
+        if (config.preset == ReporterConfig.Preset.SKYWALKING && !SkyWalkingPreset.contains(name)) {
+            return null;
+        }
+
+        Map<String, String> variables = group.getAllVariables();
+        Role role = roleOf(logicalScope, variables);
+        String nodeVariable =
+                role == Role.TASK_MANAGER
+                        ? config.taskManagerNodeVariable
+                        : config.jobManagerNodeVariable;
+        String node = variables.get("<" + nodeVariable + ">");
+        if (node == null || node.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "it has no scope variable <"
+                            + nodeVariable
+                            + "> to name its "
+                            + (role == Role.TASK_MANAGER ? "TaskManager" : "JobManager")
+                            + " (is it excluded through scope.variables.excludes?)");
+        }
+        return new SeriesId(name, role, labelValue(node), labels(variables));
+    }
+
+    /** A name the reporter gives its own series; always sent. */
+    static String ownName(String suffix) {
+        return "flink_reporter_skywalking_" + suffix;
+    }
+
+    private SortedMap<String, String> labels(Map<String, String> variables) {
+        SortedMap<String, String> labels = new TreeMap<>();
+        for (Map.Entry<String, String> variable : variables.entrySet()) {
+            String key = variable.getKey();
+            if (key.length() > 2 && key.charAt(0) == '<' && key.charAt(key.length() - 1) == '>') {
+                key = key.substring(1, key.length() - 1);
+            }
+            key = replaceInvalidChars(key);
+            if (key.equals(TASK_ATTEMPT_ID) && !config.includeTaskAttemptId) {
+                continue;
+            }
+            if (key.equals("job_name")) {
+                key = FLINK_JOB_NAME;
+            }
+            String value = variable.getValue();
+            labels.put(key, value == null ? "" : labelValue(value));
+        }
+        return labels;
+    }
+
+    private String labelValue(String value) {
+        return config.filterLabelValueCharacters ? replaceInvalidChars(value) : value;
+    }
+
+    private static Role roleOf(String logicalScope, Map<String, String> variables) {
+        if (logicalScope.startsWith("taskmanager")) {
+            return Role.TASK_MANAGER;
+        }
+        if (logicalScope.startsWith("jobmanager")) {
+            return Role.JOB_MANAGER;
+        }
+        return variables.containsKey("<tm_id>") ? Role.TASK_MANAGER : Role.JOB_MANAGER;
+    }
+
+    /**
+     * Replaces every character outside {@code [a-zA-Z0-9:_]} with {@code _}, one {@code _} per code
+     * point, as the Prometheus reporter's regular expression does.
+     */
+    static String replaceInvalidChars(String input) {
+        int i = 0;
+        while (i < input.length() && isValid(input.charAt(i))) {
+            i++;
+        }
+        if (i == input.length()) {
+            return input;
+        }
+        StringBuilder out = new StringBuilder(input.length()).append(input, 0, i);
+        while (i < input.length()) {
+            int codePoint = input.codePointAt(i);
+            out.append(codePoint < 0x80 && isValid((char) codePoint) ? (char) codePoint : '_');
+            i += Character.charCount(codePoint);
+        }
+        return out.toString();
+    }
+
+    private static boolean isValid(char c) {
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || c == ':'
+                || c == '_';
+    }
+}

@@ -1,0 +1,56 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking;
+
+import java.util.Properties;
+import org.apache.flink.metrics.reporter.MetricReporter;
+import org.apache.flink.metrics.reporter.MetricReporterFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates the reporter. Set {@code metrics.reporter.<name>.factory.class} to this class.
+ *
+ * <p>The whole configuration is parsed and validated here, once; a bad value fails the reporter's
+ * creation with a message that names the key and the value, and Flink goes on without it.
+ */
+public class SkyWalkingReporterFactory implements MetricReporterFactory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SkyWalkingReporterFactory.class);
+
+    @Override
+    public MetricReporter createMetricReporter(Properties properties) {
+        ReporterConfig config = ReporterConfig.fromProperties(properties);
+        if (!config.unknownKeys.isEmpty()) {
+            LOG.warn(
+                    "Ignoring unknown reporter option(s) {}; the known ones are listed in the"
+                            + " flink-metrics-skywalking documentation.",
+                    config.unknownKeys);
+        }
+        if (config.clusterDefaulted) {
+            LOG.warn(
+                    "{} is not set, so this cluster reports as SkyWalking service 'flink::{}'. Set"
+                            + " it to a name of your own: clusters that share a name merge into one"
+                            + " service.",
+                    SkyWalkingReporterOptions.CLUSTER.fullKey(),
+                    config.cluster);
+        }
+        Transport transport =
+                config.protocol == ReporterConfig.Protocol.GRPC
+                        ? new GrpcTransport(config)
+                        : new HttpTransport(config);
+        LOG.info("flink-metrics-skywalking {} reporting with {}", Exporter.version(), config);
+        return new SkyWalkingReporter(config, transport);
+    }
+}

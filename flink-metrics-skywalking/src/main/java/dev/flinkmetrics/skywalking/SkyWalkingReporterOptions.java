@@ -1,0 +1,170 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Every option of the reporter. The table in {@code docs/configuration.md} is generated from this
+ * list, and a test fails when the two drift apart.
+ *
+ * <p>Options that Flink owns for every reporter ({@code interval}, {@code scope.variables.*},
+ * {@code filter.*}) are deliberately not redeclared here.
+ */
+public final class SkyWalkingReporterOptions {
+
+    /**
+     * Flink hands the factory the options without the reporter's name, so messages spell the name
+     * as a placeholder.
+     */
+    static final String KEY_PREFIX = "metrics.reporter.<name>.";
+
+    static final ReporterOption ENDPOINT =
+            ReporterOption.of(
+                    "endpoint",
+                    "http://localhost:11800",
+                    "Where to send OTLP. `http://` is plaintext, `https://` is TLS. With `grpc`"
+                            + " this is the OAP gRPC port (11800 when no port is given); with"
+                            + " `http/protobuf` the OAP REST port (12800 when no port is given), and"
+                            + " `/v1/metrics` is used when no path is given.");
+
+    static final ReporterOption PROTOCOL =
+            ReporterOption.of(
+                    "protocol",
+                    "grpc",
+                    "`grpc` (every OAP from 10.3) or `http/protobuf` (OAP 11 and later, or an"
+                            + " OpenTelemetry Collector).");
+
+    static final ReporterOption CLUSTER =
+            ReporterOption.of(
+                    "cluster",
+                    "flink-cluster",
+                    "Name of the Flink cluster. SkyWalking shows it as the service"
+                            + " `flink::<cluster>`. Set it: clusters that share a name merge into one"
+                            + " service.");
+
+    static final ReporterOption TIMEOUT =
+            ReporterOption.of(
+                    "timeout",
+                    "10 s",
+                    "Time allowed for one export, retries included, and for the final flush on"
+                            + " close. A duration such as `500 ms`, `10 s` or `1 min`; a plain number"
+                            + " is milliseconds.");
+
+    static final ReporterOption COMPRESSION =
+            ReporterOption.of("compression", "none", "`none` or `gzip`.");
+
+    static final ReporterOption TOKEN =
+            ReporterOption.secret(
+                    "token",
+                    "OAP authentication token (`SW_AUTHENTICATION` on the OAP side), sent as the"
+                            + " `authentication` header. Never logged; Flink also masks keys that"
+                            + " contain `token` when it prints its configuration.");
+
+    static final ReporterOption HEADERS =
+            ReporterOption.secret(
+                    "headers",
+                    "Extra request headers: `name=value` pairs separated by commas, or one key"
+                            + " `headers.<name>` per header. Values are never logged by this reporter;"
+                            + " Flink prints this key's value at startup, so put the OAP token in"
+                            + " `token`.");
+
+    static final ReporterOption TLS_CA_CERT =
+            ReporterOption.of(
+                    "tls.ca-cert",
+                    "",
+                    "PEM file with the CA certificates that sign the OAP certificate. Empty: the"
+                            + " JVM's default trust store.");
+
+    static final ReporterOption TLS_CLIENT_CERT =
+            ReporterOption.of(
+                    "tls.client-cert",
+                    "",
+                    "PEM file with the client certificate chain, for mTLS. Needs `tls.client-key`.");
+
+    static final ReporterOption TLS_CLIENT_KEY =
+            ReporterOption.of(
+                    "tls.client-key",
+                    "",
+                    "PEM file with the client's PKCS#8 private key, for mTLS. Needs"
+                            + " `tls.client-cert`.");
+
+    static final ReporterOption TASKMANAGER_NODE_VARIABLE =
+            ReporterOption.of(
+                    "taskmanager.node-variable",
+                    "tm_id",
+                    "Flink scope variable whose value names a TaskManager, that is a SkyWalking"
+                            + " instance (label `taskManager_node`).");
+
+    static final ReporterOption JOBMANAGER_NODE_VARIABLE =
+            ReporterOption.of(
+                    "jobmanager.node-variable",
+                    "host",
+                    "Flink scope variable whose value names the JobManager node (label"
+                            + " `jobManager_node`).");
+
+    static final ReporterOption FILTER_LABEL_VALUE_CHARACTERS =
+            ReporterOption.of(
+                    "filter-label-value-characters",
+                    "true",
+                    "Replace every character outside `[a-zA-Z0-9:_]` in label values with `_`, as"
+                            + " Flink's Prometheus reporter does by default.");
+
+    static final ReporterOption PRESET =
+            ReporterOption.of(
+                    "preset",
+                    "skywalking",
+                    "`skywalking`: only the series that SkyWalking's Flink dashboards read, plus"
+                            + " the reporter's own. `all`: every metric Flink registers (after"
+                            + " Flink's own `filter.*`).");
+
+    static final ReporterOption MAX_REQUEST_SIZE =
+            ReporterOption.of(
+                    "max-request-size",
+                    "4 mb",
+                    "Largest OTLP request. A report is split into several requests below it. 4 mb"
+                            + " suits any gRPC server; OAP accepts up to 50 mb. From 16 kb to"
+                            + " 256 mb.");
+
+    static final ReporterOption INCLUDE_TASK_ATTEMPT_ID =
+            ReporterOption.of(
+                    "include-task-attempt-id",
+                    "false",
+                    "Send Flink's `task_attempt_id` label. It changes on every restart, so every"
+                            + " restart would start new series.");
+
+    static final List<ReporterOption> ALL =
+            Collections.unmodifiableList(
+                    Arrays.asList(
+                            ENDPOINT,
+                            PROTOCOL,
+                            CLUSTER,
+                            TIMEOUT,
+                            COMPRESSION,
+                            TOKEN,
+                            HEADERS,
+                            TLS_CA_CERT,
+                            TLS_CLIENT_CERT,
+                            TLS_CLIENT_KEY,
+                            TASKMANAGER_NODE_VARIABLE,
+                            JOBMANAGER_NODE_VARIABLE,
+                            FILTER_LABEL_VALUE_CHARACTERS,
+                            PRESET,
+                            MAX_REQUEST_SIZE,
+                            INCLUDE_TASK_ATTEMPT_ID));
+
+    private SkyWalkingReporterOptions() {}
+}

@@ -1,0 +1,34 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking;
+
+/**
+ * Sends one encoded OTLP request. Implementations: {@link GrpcTransport}, {@link HttpTransport}.
+ */
+interface Transport extends AutoCloseable {
+
+    /**
+     * Sends one {@code ExportMetricsServiceRequest} and waits for the answer, at most until the
+     * deadline ({@link System#nanoTime()} based). One attempt; the caller retries.
+     *
+     * @throws ExportException when the receiver did not accept the request
+     */
+    void send(byte[] request, int length, long deadlineNanos) throws ExportException;
+
+    /** Called after a failed export, before the next attempt, to reconnect without delay. */
+    default void resetBackoff() {}
+
+    @Override
+    void close();
+}
