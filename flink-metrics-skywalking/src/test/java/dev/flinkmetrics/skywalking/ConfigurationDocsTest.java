@@ -1,0 +1,78 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code docs/configuration.md} is generated from {@link SkyWalkingReporterOptions}. This test
+ * fails when they drift; {@code mvn test -Dtest=ConfigurationDocsTest -Ddocs.update=true} rewrites
+ * the file.
+ */
+class ConfigurationDocsTest {
+
+    private static final Path DOC = Paths.get("..", "docs", "configuration.md");
+
+    static String render() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Configuration reference\n\n")
+                .append("<!-- Generated from SkyWalkingReporterOptions.java by")
+                .append(" ConfigurationDocsTest; do not edit by hand. -->\n\n")
+                .append("Every key goes under `metrics.reporter.<name>.`, where `<name>` is the")
+                .append(" name you give the reporter (for example `sw`). Flink's own reporter keys")
+                .append(" (`factory.class`, `interval`, `scope.variables.excludes`,")
+                .append(" `scope.variables.additional`, `filter.includes`, `filter.excludes`) work")
+                .append(" as for any reporter.\n\n")
+                .append("| Key | Default | Description |\n")
+                .append("|-----|---------|-------------|\n");
+        for (ReporterOption option : SkyWalkingReporterOptions.ALL) {
+            sb.append("| `")
+                    .append(option.key)
+                    .append("` | ")
+                    .append(
+                            option.defaultValue.isEmpty()
+                                    ? "(none)"
+                                    : "`" + option.defaultValue + "`")
+                    .append(" | ")
+                    .append(option.description.replace("|", "\\|"))
+                    .append(" |\n");
+        }
+        sb.append(
+                        "\nA bad value stops the reporter at startup with a message that names the key and")
+                .append(" the value; Flink logs it and runs on without this reporter.\n");
+        return sb.toString();
+    }
+
+    @Test
+    void documentationMatchesTheOptions() throws Exception {
+        String expected = render();
+        if (Boolean.getBoolean("docs.update")) {
+            Files.write(DOC, expected.getBytes(StandardCharsets.UTF_8));
+        }
+        assertThat(DOC).as("docs/configuration.md exists").exists();
+        String actual = new String(Files.readAllBytes(DOC), StandardCharsets.UTF_8);
+        assertThat(actual)
+                .as(
+                        "docs/configuration.md is out of date; regenerate it with"
+                                + " mvn test -pl flink-metrics-skywalking -Dtest=ConfigurationDocsTest"
+                                + " -Ddocs.update=true")
+                .isEqualTo(expected);
+    }
+}

@@ -1,0 +1,310 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
+import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * A real OTLP gRPC receiver on 127.0.0.1 for tests. It records every request with its headers, can
+ * answer with an error status or slowly, can be stopped and started again on the same port, and
+ * turns requests into samples the way SkyWalking OAP does.
+ */
+public final class OtlpTestServer implements AutoCloseable {
+
+    /** One request as received. */
+    public static final class Received {
+        public final ExportMetricsServiceRequest request;
+        public final Map<String, String> headers;
+        public final long serializedSize;
+
+        Received(ExportMetricsServiceRequest request, Map<String, String> headers) {
+            this.request = request;
+            this.headers = headers;
+            this.serializedSize = request.getSerializedSize();
+        }
+    }
+
+    /** One sample as OAP's MAL sees it: name, merged labels, value. */
+    public static final class Sample {
+        public final String name;
+        public final Map<String, String> labels;
+        public final double value;
+        public final String type;
+
+        Sample(String name, Map<String, String> labels, double value, String type) {
+            this.name = name;
+            this.labels = labels;
+            this.value = value;
+            this.type = type;
+        }
+
+        @Override
+        public String toString() {
+            return name + labels + "=" + value + " (" + type + ")";
+        }
+    }
+
+    private static final Context.Key<Map<String, String>> HEADERS = Context.key("headers");
+
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final AtomicInteger calls = new AtomicInteger();
+    private volatile Status failWith;
+    private volatile long delayMillis;
+    private volatile int maxInboundBytes = 4 * 1024 * 1024;
+    private int port;
+    private Server server;
+
+    public OtlpTestServer() throws IOException {
+        start(0);
+    }
+
+    public synchronized void start(int requestedPort) throws IOException {
+        server =
+                NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", requestedPort))
+                        .maxInboundMessageSize(maxInboundBytes)
+                        .addService(
+                                ServerInterceptors.intercept(new Service(), new HeaderCapture()))
+                        .build()
+                        .start();
+        port = server.getPort();
+    }
+
+    /** Restarts on the port it had, after {@link #stop()}. */
+    public synchronized void restart() throws IOException {
+        start(port);
+    }
+
+    public synchronized void stop() throws InterruptedException {
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String endpoint() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** Answer every call with this status (null: accept). */
+    public void failWith(Status status) {
+        this.failWith = status;
+    }
+
+    public void delay(long millis) {
+        this.delayMillis = millis;
+    }
+
+    /** Takes effect on the next (re)start. */
+    public void maxInboundBytes(int bytes) {
+        this.maxInboundBytes = bytes;
+    }
+
+    public int calls() {
+        return calls.get();
+    }
+
+    public List<Received> received() {
+        return new ArrayList<>(received);
+    }
+
+    public void clear() {
+        received.clear();
+    }
+
+    /** Waits until a received request matches. */
+    public boolean awaitRequest(
+            Predicate<ExportMetricsServiceRequest> condition, long timeoutMillis)
+            throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (System.currentTimeMillis() < deadline) {
+            for (Received r : received) {
+                if (condition.test(r.request)) {
+                    return true;
+                }
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    /** Every sample of every request so far, converted as OAP does. */
+    public List<Sample> samples() {
+        List<Sample> samples = new ArrayList<>();
+        for (Received r : received) {
+            samples.addAll(toSamples(r.request));
+        }
+        return samples;
+    }
+
+    /**
+     * OAP's conversion: resource attributes with '.' replaced by '_', {@code service.name} copied
+     * to {@code job_name} when absent, point attributes on top; metric names with '.' and '/'
+     * replaced by '_'.
+     */
+    public static List<Sample> toSamples(ExportMetricsServiceRequest request) {
+        List<Sample> samples = new ArrayList<>();
+        for (ResourceMetrics rm : request.getResourceMetricsList()) {
+            Map<String, String> node = new HashMap<>();
+            for (KeyValue kv : rm.getResource().getAttributesList()) {
+                node.putIfAbsent(kv.getKey().replace('.', '_'), text(kv.getValue()));
+            }
+            for (KeyValue kv : rm.getResource().getAttributesList()) {
+                if (kv.getKey().equals("service.name")) {
+                    node.putIfAbsent("job_name", text(kv.getValue()));
+                }
+            }
+            for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+                for (Metric m : sm.getMetricsList()) {
+                    String name = m.getName().replace('.', '_').replace('/', '_');
+                    if (m.hasGauge() || m.hasSum()) {
+                        List<NumberDataPoint> points =
+                                m.hasGauge()
+                                        ? m.getGauge().getDataPointsList()
+                                        : m.getSum().getDataPointsList();
+                        String type =
+                                m.hasGauge()
+                                        ? "gauge"
+                                        : m.getSum().getIsMonotonic() ? "counter" : "gauge(sum)";
+                        for (NumberDataPoint p : points) {
+                            double value =
+                                    p.getValueCase() == NumberDataPoint.ValueCase.AS_DOUBLE
+                                            ? p.getAsDouble()
+                                            : p.getAsInt();
+                            samples.add(
+                                    new Sample(
+                                            name, merge(node, p.getAttributesList()), value, type));
+                        }
+                    } else if (m.hasSummary()) {
+                        for (SummaryDataPoint p : m.getSummary().getDataPointsList()) {
+                            Map<String, String> labels = merge(node, p.getAttributesList());
+                            samples.add(
+                                    new Sample(name + "_count", labels, p.getCount(), "summary"));
+                            samples.add(new Sample(name + "_sum", labels, p.getSum(), "summary"));
+                            for (SummaryDataPoint.ValueAtQuantile q : p.getQuantileValuesList()) {
+                                Map<String, String> withQuantile = new HashMap<>(labels);
+                                withQuantile.put("quantile", String.valueOf(q.getQuantile()));
+                                samples.add(
+                                        new Sample(name, withQuantile, q.getValue(), "summary"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return samples;
+    }
+
+    private static Map<String, String> merge(Map<String, String> node, List<KeyValue> attributes) {
+        Map<String, String> labels = new HashMap<>(node);
+        for (KeyValue kv : attributes) {
+            labels.put(kv.getKey().replace('.', '_'), text(kv.getValue()));
+        }
+        return labels;
+    }
+
+    private static String text(AnyValue value) {
+        switch (value.getValueCase()) {
+            case STRING_VALUE:
+                return value.getStringValue();
+            case INT_VALUE:
+                return String.valueOf(value.getIntValue());
+            case DOUBLE_VALUE:
+                return String.valueOf(value.getDoubleValue());
+            case BOOL_VALUE:
+                return String.valueOf(value.getBoolValue());
+            default:
+                return value.toString();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+
+    private final class Service extends MetricsServiceGrpc.MetricsServiceImplBase {
+        @Override
+        public void export(
+                ExportMetricsServiceRequest request,
+                StreamObserver<ExportMetricsServiceResponse> response) {
+            calls.incrementAndGet();
+            long delay = delayMillis;
+            if (delay > 0) {
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            Status status = failWith;
+            if (status != null) {
+                response.onError(status.asRuntimeException());
+                return;
+            }
+            received.add(new Received(request, HEADERS.get()));
+            response.onNext(ExportMetricsServiceResponse.getDefaultInstance());
+            response.onCompleted();
+        }
+    }
+
+    private static final class HeaderCapture implements ServerInterceptor {
+        @Override
+        public <Q, A> ServerCall.Listener<Q> interceptCall(
+                ServerCall<Q, A> call, Metadata metadata, ServerCallHandler<Q, A> next) {
+            Map<String, String> headers = new HashMap<>();
+            for (String key : metadata.keys()) {
+                if (!key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+                    headers.put(
+                            key,
+                            metadata.get(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER)));
+                }
+            }
+            headers.put("grpc-encoding", String.valueOf(headers.get("grpc-encoding")));
+            return Contexts.interceptCall(
+                    Context.current().withValue(HEADERS, headers), call, metadata, next);
+        }
+    }
+}

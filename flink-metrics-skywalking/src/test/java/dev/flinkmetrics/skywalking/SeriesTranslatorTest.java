@@ -1,0 +1,146 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking;
+
+import static dev.flinkmetrics.skywalking.TestGroups.config;
+import static dev.flinkmetrics.skywalking.TestGroups.group;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SeriesTranslatorTest {
+
+    private final SeriesTranslator all = new SeriesTranslator(config("preset", "all"));
+    private final SeriesTranslator skywalking = new SeriesTranslator(config());
+
+    @Test
+    void operatorMetricFollowsPrometheusNamingAndRenamesJobName() {
+        SeriesTranslator.SeriesId id =
+                skywalking.translate(
+                        "numRecordsIn",
+                        group(
+                                "taskmanager.job.task.operator",
+                                TestGroups.operatorVariables("orders job", "Map (enrich)", 1)));
+
+        assertThat(id.name).isEqualTo("flink_taskmanager_job_task_operator_numRecordsIn");
+        assertThat(id.role).isEqualTo(SeriesTranslator.Role.TASK_MANAGER);
+        assertThat(id.node).isEqualTo("127_0_0_1:40001_a1b2c3");
+        assertThat(id.labels)
+                .containsEntry("flink_job_name", "orders_job")
+                .containsEntry("operator_name", "Map__enrich_")
+                .containsEntry("task_name", "Source:_numbers____Map")
+                .containsEntry("subtask_index", "1")
+                .containsEntry("tm_id", "127_0_0_1:40001_a1b2c3")
+                .doesNotContainKey("job_name")
+                .doesNotContainKey("task_attempt_id")
+                .containsKey("task_attempt_num");
+    }
+
+    @Test
+    void jvmMetricNamesReplaceSpaces() {
+        SeriesTranslator.SeriesId id =
+                skywalking.translate(
+                        "Count",
+                        group(
+                                "taskmanager.Status.JVM.GarbageCollector.G1 Young Generation",
+                                TestGroups.taskManagerVariables()));
+        assertThat(id.name)
+                .isEqualTo(
+                        "flink_taskmanager_Status_JVM_GarbageCollector_G1_Young_Generation_Count");
+    }
+
+    @Test
+    void jobManagerMetricsUseTheHostAsNode() {
+        SeriesTranslator.SeriesId id =
+                skywalking.translate(
+                        "numRunningJobs", group("jobmanager", TestGroups.jobManagerVariables()));
+        assertThat(id.role).isEqualTo(SeriesTranslator.Role.JOB_MANAGER);
+        assertThat(id.node).isEqualTo("jobmanager_0");
+        assertThat(id.name).isEqualTo("flink_jobmanager_numRunningJobs");
+    }
+
+    @Test
+    void presetSkywalkingSendsOnlyWhatTheRulesRead() {
+        Map<String, String> vars = TestGroups.operatorVariables("j", "o", 0);
+        assertThat(
+                        skywalking.translate(
+                                "numRecordsInPerSecond",
+                                group("taskmanager.job.task.operator", vars)))
+                .isNull();
+        assertThat(
+                        all.translate(
+                                "numRecordsInPerSecond",
+                                group("taskmanager.job.task.operator", vars)))
+                .isNotNull();
+    }
+
+    @Test
+    void labelValuesAreKeptWhenFilteringIsOff() {
+        SeriesTranslator raw =
+                new SeriesTranslator(
+                        config("filter-label-value-characters", "false", "preset", "all"));
+        SeriesTranslator.SeriesId id =
+                raw.translate(
+                        "x",
+                        group(
+                                "taskmanager.job.task.operator",
+                                TestGroups.operatorVariables("orders job", "Map (enrich)", 0)));
+        assertThat(id.labels).containsEntry("flink_job_name", "orders job");
+        assertThat(id.node).isEqualTo(TestGroups.TM_ID);
+    }
+
+    @Test
+    void taskAttemptIdCanBeIncluded() {
+        SeriesTranslator withAttempt =
+                new SeriesTranslator(config("include-task-attempt-id", "true", "preset", "all"));
+        SeriesTranslator.SeriesId id =
+                withAttempt.translate(
+                        "x",
+                        group("taskmanager.job.task", TestGroups.operatorVariables("j", "o", 0)));
+        assertThat(id.labels).containsKey("task_attempt_id");
+    }
+
+    @Test
+    void missingNodeVariableIsReported() {
+        assertThatThrownBy(
+                        () ->
+                                all.translate(
+                                        "x",
+                                        group(
+                                                "taskmanager",
+                                                java.util.Collections.singletonMap("<host>", "h"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("<tm_id>");
+    }
+
+    @Test
+    void replacesEachCodePointOnce() {
+        assertThat(SeriesTranslator.replaceInvalidChars("a b\u00e9\uD83D\uDE00c:d_e"))
+                .isEqualTo("a_b__c:d_e");
+        assertThat(SeriesTranslator.replaceInvalidChars("plain_name:1")).isEqualTo("plain_name:1");
+    }
+
+    @Test
+    void presetListCoversTheContract() {
+        assertThat(SkyWalkingPreset.names())
+                .hasSize(30 + 4 + 10 + 2 + 11 + 5)
+                .contains(
+                        "flink_jobmanager_Status_JVM_CPU_Load",
+                        "flink_taskmanager_Status_JVM_GarbageCollector_All_Time",
+                        "flink_taskmanager_job_task_isBackPressured",
+                        "flink_taskmanager_job_task_operator_currentEmitEventTimeLag");
+    }
+}

@@ -1,0 +1,236 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking;
+
+import static dev.flinkmetrics.skywalking.TestGroups.group;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricConfig;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.SimpleCounter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The reporter against a real OTLP gRPC receiver on 127.0.0.1. */
+class SkyWalkingReporterTest {
+
+    private OtlpTestServer server;
+    private SkyWalkingReporter reporter;
+
+    @BeforeEach
+    void startServer() throws Exception {
+        server = new OtlpTestServer();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (reporter != null) {
+            reporter.close();
+        }
+        server.close();
+    }
+
+    private SkyWalkingReporter create(String... keyValues) {
+        Properties p = new MetricConfig();
+        p.put("endpoint", server.endpoint());
+        p.put("cluster", "test-cluster");
+        p.put("timeout", "3 s");
+        for (int i = 0; i < keyValues.length; i += 2) {
+            p.put(keyValues[i], keyValues[i + 1]);
+        }
+        reporter = (SkyWalkingReporter) new SkyWalkingReporterFactory().createMetricReporter(p);
+        reporter.open(new MetricConfig());
+        return reporter;
+    }
+
+    @Test
+    void sendsSamplesAsOapReadsThemWithHeadersAndGzip() throws Exception {
+        create("token", "oap-token", "headers", "X-Tenant=blue", "compression", "gzip");
+        SimpleCounter records = new SimpleCounter();
+        records.inc(7);
+        MetricGroup task =
+                group("taskmanager.job.task", TestGroups.operatorVariables("orders", "Map", 0));
+        reporter.notifyOfAddedMetric(records, "numRecordsIn", task);
+        reporter.notifyOfAddedMetric(
+                (Gauge<Integer>) () -> 2,
+                "numRunningJobs",
+                group("jobmanager", TestGroups.jobManagerVariables()));
+        // Not read by SkyWalking's rules: the default preset leaves it out.
+        reporter.notifyOfAddedMetric(new SimpleCounter(), "numRecordsInErrors", task);
+
+        reporter.report();
+        assertThat(server.awaitRequest(r -> true, 10_000)).isTrue();
+
+        OtlpTestServer.Received received = server.received().get(0);
+        assertThat(received.headers)
+                .containsEntry("authentication", "oap-token")
+                .containsEntry("x-tenant", "blue")
+                .containsEntry("grpc-encoding", "gzip");
+
+        List<OtlpTestServer.Sample> samples = server.samples();
+        OtlpTestServer.Sample task0 = only(samples, "flink_taskmanager_job_task_numRecordsIn");
+        assertThat(task0.value).isEqualTo(7);
+        assertThat(task0.labels)
+                .containsEntry("job_name", "flink-taskManager-monitoring")
+                .containsEntry("cluster", "test-cluster")
+                .containsEntry("taskManager_node", "127_0_0_1:40001_a1b2c3")
+                .containsEntry("flink_job_name", "orders")
+                .containsEntry("task_name", "Source:_numbers____Map");
+        OtlpTestServer.Sample jobs = only(samples, "flink_jobmanager_numRunningJobs");
+        assertThat(jobs.labels)
+                .containsEntry("job_name", "flink-jobManager-monitoring")
+                .containsEntry("jobManager_node", "jobmanager_0");
+        assertThat(samples).noneMatch(s -> s.name.endsWith("numRecordsInErrors"));
+        // The reporter's own series travel with the first resource.
+        assertThat(only(samples, "flink_reporter_skywalking_seriesRegistered").value).isEqualTo(9);
+    }
+
+    @Test
+    void reportReturnsAtOnceAndSkipsWhileAnExportIsInFlight() throws Exception {
+        create("timeout", "5 s");
+        reporter.notifyOfAddedMetric(
+                new SimpleCounter(),
+                "numRunningJobs",
+                group("jobmanager", TestGroups.jobManagerVariables()));
+        server.delay(1500);
+
+        long start = System.nanoTime();
+        reporter.report();
+        reporter.report();
+        reporter.report();
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+        // Generous bound: three calls, none of which may wait for the 1.5 s answer.
+        assertThat(millis).isLessThan(500);
+        assertThat(reporter.selfMetrics().cyclesSkipped.get()).isEqualTo(2);
+        assertThat(server.awaitRequest(r -> true, 10_000)).isTrue();
+        Thread.sleep(300);
+        assertThat(server.calls()).isEqualTo(1);
+    }
+
+    @Test
+    void largeReportsAreChunkedBelowTheLimit() throws Exception {
+        create("preset", "all", "max-request-size", "16 kb");
+        for (int s = 0; s < 200; s++) {
+            MetricGroup g =
+                    group(
+                            "taskmanager.job.task.operator",
+                            TestGroups.operatorVariables("job", "operator-" + s, s));
+            reporter.notifyOfAddedMetric(new SimpleCounter(), "numRecordsIn", g);
+        }
+        reporter.report();
+        assertThat(
+                        server.awaitRequest(
+                                r ->
+                                        OtlpTestServer.toSamples(r).stream()
+                                                .anyMatch(x -> x.name.startsWith("flink_reporter")),
+                                10_000))
+                .isTrue();
+        Thread.sleep(500);
+        assertThat(server.received()).hasSizeGreaterThan(1);
+        assertThat(server.received()).allMatch(r -> r.serializedSize <= 16 * 1024);
+        assertThat(
+                        server.samples().stream()
+                                .filter(
+                                        x ->
+                                                x.name.equals(
+                                                        "flink_taskmanager_job_task_operator_numRecordsIn"))
+                                .count())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void removedMetricsStopBeingSent() throws Exception {
+        create();
+        MetricGroup task =
+                group("taskmanager.job.task", TestGroups.operatorVariables("orders", "Map", 0));
+        SimpleCounter counter = new SimpleCounter();
+        reporter.notifyOfAddedMetric(counter, "numRecordsIn", task);
+        assertThat(reporter.seriesCount()).isEqualTo(8);
+        reporter.notifyOfRemovedMetric(counter, "numRecordsIn", task);
+        assertThat(reporter.seriesCount()).isEqualTo(7);
+
+        reporter.report();
+        assertThat(server.awaitRequest(r -> true, 10_000)).isTrue();
+        assertThat(server.samples()).noneMatch(s -> s.name.contains("numRecordsIn"));
+    }
+
+    @Test
+    void closeFlushesOnceAndLeavesNoThreadBehind() throws Exception {
+        create();
+        SimpleCounter counter = new SimpleCounter();
+        counter.inc(5);
+        reporter.notifyOfAddedMetric(
+                counter, "numRunningJobs", group("jobmanager", TestGroups.jobManagerVariables()));
+        reporter.close();
+        reporter.close();
+
+        assertThat(server.received()).hasSize(1);
+        assertThat(only(server.samples(), "flink_jobmanager_numRunningJobs").value).isEqualTo(5);
+        Thread.sleep(200);
+        Set<String> threads =
+                Thread.getAllStackTraces().keySet().stream()
+                        .filter(Thread::isAlive)
+                        .map(Thread::getName)
+                        .filter(n -> n.startsWith("flink-metrics-skywalking"))
+                        .collect(Collectors.toSet());
+        assertThat(threads).isEmpty();
+        reporter.report(); // after close: a no-op, not an exception
+    }
+
+    @Test
+    void recoversWhenTheReceiverComesBack() throws Exception {
+        create("timeout", "1 s");
+        reporter.notifyOfAddedMetric(
+                new SimpleCounter(),
+                "numRunningJobs",
+                group("jobmanager", TestGroups.jobManagerVariables()));
+        server.stop();
+        reporter.report();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (reporter.selfMetrics().exportFailures.get() == 0
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(reporter.selfMetrics().exportFailures.get()).isEqualTo(1);
+
+        server.restart();
+        deadline = System.currentTimeMillis() + 10_000;
+        while (server.received().isEmpty() && System.currentTimeMillis() < deadline) {
+            reporter.report();
+            Thread.sleep(200);
+        }
+        assertThat(server.received()).isNotEmpty();
+        OtlpTestServer.Sample failures =
+                server.samples().stream()
+                        .filter(s -> s.name.equals("flink_reporter_skywalking_exportFailures"))
+                        .findFirst()
+                        .orElseThrow(AssertionError::new);
+        assertThat(failures.value).isGreaterThanOrEqualTo(1);
+    }
+
+    private static OtlpTestServer.Sample only(List<OtlpTestServer.Sample> samples, String name) {
+        List<OtlpTestServer.Sample> matching =
+                samples.stream().filter(s -> s.name.equals(name)).collect(Collectors.toList());
+        assertThat(matching).as(name).hasSize(1);
+        return matching.get(0);
+    }
+}
