@@ -203,9 +203,11 @@ final class GrpcTransport implements Transport {
                                 + " ms; it may be overloaded, or the address may drop packets.",
                         null);
             case RESOURCE_EXHAUSTED:
-                if (String.valueOf(status.getDescription()).toLowerCase().contains("size")
+                if (String.valueOf(status.getDescription())
+                                .toLowerCase(java.util.Locale.ROOT)
+                                .contains("size")
                         || String.valueOf(status.getDescription())
-                                .toLowerCase()
+                                .toLowerCase(java.util.Locale.ROOT)
                                 .contains("larger")) {
                     return new ExportException(
                             ExportException.Kind.REJECTED,

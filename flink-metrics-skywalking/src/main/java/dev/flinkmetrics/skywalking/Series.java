@@ -60,6 +60,9 @@ final class Series {
     double doubleValue;
     final double[] quantileValues;
 
+    /** The histogram count {@link #quantileValues} were computed at. */
+    private long quantilesAtCount = -1;
+
     /** How loud the last problem {@link #read()} reported is: a throwing gauge is a bug. */
     boolean problemIsBug;
 
@@ -148,12 +151,18 @@ final class Series {
     }
 
     private void readHistogram(Histogram histogram) {
-        HistogramStatistics statistics = histogram.getStatistics();
-        for (int i = 0; i < QUANTILES.length; i++) {
-            // NaN (an empty window) and infinities are left out when encoding.
-            quantileValues[i] = statistics.getQuantile(QUANTILES[i]);
+        long count = histogram.getCount();
+        // Flink copies the whole sample window for every getStatistics() call; when nothing was
+        // recorded since the last report the quantiles cannot have changed.
+        if (count != quantilesAtCount) {
+            HistogramStatistics statistics = histogram.getStatistics();
+            for (int i = 0; i < QUANTILES.length; i++) {
+                // NaN (an empty window) and infinities are left out when encoding.
+                quantileValues[i] = statistics.getQuantile(QUANTILES[i]);
+            }
+            quantilesAtCount = count;
         }
-        setLong(histogram.getCount());
+        setLong(count);
     }
 
     private void setLong(long value) {

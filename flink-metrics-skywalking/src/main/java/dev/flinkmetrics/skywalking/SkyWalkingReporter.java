@@ -58,6 +58,7 @@ public class SkyWalkingReporter implements MetricReporter, Scheduled {
     private Series[] snapshot = new Series[0];
     private final List<Series> problemSeries = new ArrayList<>();
     private final List<String> problemMessages = new ArrayList<>();
+    private volatile Future<?> lastExport;
 
     SkyWalkingReporter(ReporterConfig config, Transport transport, LongSupplier wallClockNanos) {
         this.config = config;
@@ -193,7 +194,9 @@ public class SkyWalkingReporter implements MetricReporter, Scheduled {
                 LOG.debug(message, s, problemMessages.get(i));
             }
         }
-        return exporter.submit(snapshot, count, now);
+        Future<?> export = exporter.submit(snapshot, count, now);
+        lastExport = export;
+        return export;
     }
 
     /** Sends what is registered once more, then stops. Waits at most the configured timeout. */
@@ -234,6 +237,19 @@ public class SkyWalkingReporter implements MetricReporter, Scheduled {
     /** Called only from inside {@link SeriesRegistry#snapshot}, which holds the lock. */
     private long registeredSeries() {
         return registry.size();
+    }
+
+    /** Waits until no export is in flight; for tests and benchmarks. */
+    boolean awaitExport(long timeoutMillis) {
+        Future<?> export = lastExport;
+        if (export != null) {
+            try {
+                export.get(timeoutMillis, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     SelfMetrics selfMetrics() {
