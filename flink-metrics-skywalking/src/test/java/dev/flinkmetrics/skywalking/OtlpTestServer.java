@@ -34,6 +34,7 @@ import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
+import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -90,23 +91,46 @@ public final class OtlpTestServer implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger calls = new AtomicInteger();
     private volatile Status failWith;
+    private final AtomicInteger failNextCount = new AtomicInteger();
+    private volatile Status failNextStatus;
+    private volatile String requiredToken;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
     private volatile long delayMillis;
     private volatile int maxInboundBytes = 4 * 1024 * 1024;
     private int port;
     private Server server;
+    private final io.grpc.netty.shaded.io.netty.handler.ssl.SslContext ssl;
 
     public OtlpTestServer() throws IOException {
+        this.ssl = null;
+        start(0);
+    }
+
+    /**
+     * A TLS receiver with the given certificate and key, optionally requiring client certificates.
+     */
+    public OtlpTestServer(File cert, File key, File clientCa) throws IOException {
+        io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder builder =
+                io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forServer(cert, key);
+        if (clientCa != null) {
+            builder.trustManager(clientCa)
+                    .clientAuth(io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.REQUIRE);
+        }
+        this.ssl = builder.build();
         start(0);
     }
 
     public synchronized void start(int requestedPort) throws IOException {
-        server =
+        NettyServerBuilder builder =
                 NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", requestedPort))
                         .maxInboundMessageSize(maxInboundBytes)
                         .addService(
-                                ServerInterceptors.intercept(new Service(), new HeaderCapture()))
-                        .build()
-                        .start();
+                                ServerInterceptors.intercept(new Service(), new HeaderCapture()));
+        if (ssl != null) {
+            builder.sslContext(ssl);
+        }
+        server = builder.build().start();
         port = server.getPort();
     }
 
@@ -125,12 +149,30 @@ public final class OtlpTestServer implements AutoCloseable {
     }
 
     public String endpoint() {
-        return "http://127.0.0.1:" + port;
+        return (ssl == null ? "http" : "https") + "://127.0.0.1:" + port;
     }
 
     /** Answer every call with this status (null: accept). */
     public void failWith(Status status) {
         this.failWith = status;
+    }
+
+    /** Answer the next {@code count} calls with this status, then accept again. */
+    public void failNext(Status status, int count) {
+        this.failNextStatus = status;
+        this.failNextCount.set(count);
+    }
+
+    /**
+     * Refuse calls whose {@code authentication} header differs, as OAP does with SW_AUTHENTICATION.
+     */
+    public void requireToken(String token) {
+        this.requiredToken = token;
+    }
+
+    /** The most calls that were ever being handled at the same time. */
+    public int maxInFlight() {
+        return maxInFlight.get();
     }
 
     public void delay(long millis) {
@@ -271,18 +313,38 @@ public final class OtlpTestServer implements AutoCloseable {
                 ExportMetricsServiceRequest request,
                 StreamObserver<ExportMetricsServiceResponse> response) {
             calls.incrementAndGet();
-            long delay = delayMillis;
-            if (delay > 0) {
-                try {
-                    Thread.sleep(delay);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+            int now = inFlight.incrementAndGet();
+            maxInFlight.accumulateAndGet(now, Math::max);
+            try {
+                // A slow receiver; it stops waiting when the client gives up, as a real one would.
+                long until = System.currentTimeMillis() + delayMillis;
+                while (System.currentTimeMillis() < until && !Context.current().isCancelled()) {
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
                 }
-            }
-            Status status = failWith;
-            if (status != null) {
-                response.onError(status.asRuntimeException());
-                return;
+                if (Context.current().isCancelled()) {
+                    return;
+                }
+                Status status = failWith;
+                if (status == null && failNextCount.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    status = failNextStatus;
+                }
+                String token = requiredToken;
+                if (status == null
+                        && token != null
+                        && !token.equals(HEADERS.get().get("authentication"))) {
+                    status = Status.PERMISSION_DENIED.withDescription("wrong token");
+                }
+                if (status != null) {
+                    response.onError(status.asRuntimeException());
+                    return;
+                }
+            } finally {
+                inFlight.decrementAndGet();
             }
             received.add(new Received(request, HEADERS.get()));
             response.onNext(ExportMetricsServiceResponse.getDefaultInstance());

@@ -1,0 +1,237 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking;
+
+import static dev.flinkmetrics.skywalking.TestGroups.group;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Status;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.flink.metrics.MetricConfig;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.SimpleCounter;
+import org.apache.logging.log4j.Level;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The receiver down, slow, refusing or rejecting. In every case report() returns at once and throws
+ * nothing, at most one export is in flight, one WARN names the endpoint and the cause, one INFO
+ * reports recovery, and the reporter's own counters count what happened.
+ */
+class ReceiverFaultsTest {
+
+    /** Generous: report() only reads values; it must never wait for the network. */
+    private static final long REPORT_BOUND_MILLIS = 100;
+
+    /** The interval Flink would call report() at, shortened for the test. */
+    private static final long INTERVAL_MILLIS = 200;
+
+    private OtlpTestServer server;
+    private SkyWalkingReporter reporter;
+    private LogCapture log;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        server = new OtlpTestServer();
+        log = LogCapture.capture();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (reporter != null) {
+            reporter.close();
+        }
+        server.close();
+        log.close();
+    }
+
+    private void createReporter(String... keyValues) {
+        Properties p = new MetricConfig();
+        p.put("endpoint", server.endpoint());
+        p.put("cluster", "faults");
+        p.put("timeout", "1 s");
+        for (int i = 0; i < keyValues.length; i += 2) {
+            p.put(keyValues[i], keyValues[i + 1]);
+        }
+        reporter = (SkyWalkingReporter) new SkyWalkingReporterFactory().createMetricReporter(p);
+        MetricGroup jm = group("jobmanager", TestGroups.jobManagerVariables());
+        reporter.notifyOfAddedMetric(new SimpleCounter(), "numRunningJobs", jm);
+    }
+
+    /**
+     * Calls report() like Flink's scheduler until the condition holds; checks each call is fast.
+     */
+    private void reportUntil(BooleanSupplier condition, long timeoutMillis) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.currentTimeMillis())
+                    .as("condition within timeout")
+                    .isLessThan(deadline);
+            long start = System.nanoTime();
+            reporter.report();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+                    .isLessThan(REPORT_BOUND_MILLIS);
+            Thread.sleep(INTERVAL_MILLIS);
+        }
+    }
+
+    private void reportCycles(int cycles) throws Exception {
+        int[] left = {cycles};
+        reportUntil(() -> left[0]-- <= 0, 60_000);
+    }
+
+    private List<String> warnings() {
+        return log.at(Level.WARN);
+    }
+
+    @Test
+    void receiverAbsentAtStartupThenStarted() throws Exception {
+        server.stop();
+        createReporter();
+        reportCycles(8);
+        assertThat(server.received()).isEmpty();
+        assertThat(warnings())
+                .singleElement()
+                .asString()
+                .contains(server.endpoint())
+                .contains("UNAVAILABLE")
+                .contains("Is the OAP running and reachable");
+        long failures = reporter.selfMetrics().exportFailures.get();
+        assertThat(failures).isGreaterThanOrEqualTo(2);
+
+        server.restart();
+        long back = System.currentTimeMillis();
+        reportUntil(() -> !server.received().isEmpty(), 10_000);
+        // Back within about one interval (plus the export itself), not after a reconnect backoff.
+        assertThat(System.currentTimeMillis() - back).isLessThan(3 * INTERVAL_MILLIS + 1000);
+        assertThat(log.at(Level.INFO)).filteredOn(m -> m.contains("works again")).hasSize(1);
+        assertThat(warnings()).hasSize(1);
+        reporter.awaitExport(5_000);
+        assertThat(server.samples())
+                .filteredOn(s -> s.name.equals("flink_reporter_skywalking_exportFailures"))
+                .allMatch(s -> s.value >= failures);
+    }
+
+    @Test
+    void receiverStoppedMidRunThenBack() throws Exception {
+        createReporter();
+        reportUntil(() -> !server.received().isEmpty(), 10_000);
+        server.stop();
+        reportCycles(6);
+        server.restart();
+        server.clear();
+        reportUntil(() -> !server.received().isEmpty(), 10_000);
+        reportCycles(2);
+        assertThat(warnings()).hasSize(1);
+        assertThat(log.at(Level.INFO)).filteredOn(m -> m.contains("works again")).hasSize(1);
+    }
+
+    @Test
+    void slowReceiverIsCutAtTheTimeoutAndCyclesAreSkippedMeanwhile() throws Exception {
+        createReporter("timeout", "500 ms");
+        server.delay(1500);
+        reportCycles(10);
+        assertThat(server.maxInFlight()).isEqualTo(1);
+        assertThat(reporter.selfMetrics().cyclesSkipped.get()).isPositive();
+        assertThat(warnings())
+                .singleElement()
+                .asString()
+                .contains("DEADLINE_EXCEEDED")
+                .contains("500 ms");
+        server.delay(0);
+        reportUntil(() -> !server.received().isEmpty(), 10_000);
+    }
+
+    @Test
+    void unavailableAndResourceExhaustedAreRetriedWithinTheTimeout() throws Exception {
+        createReporter("timeout", "5 s");
+        server.failNext(Status.UNAVAILABLE.withDescription("restarting"), 2);
+        reporter.report();
+        assertThat(reporter.awaitExport(10_000)).isTrue();
+        assertThat(server.received()).hasSize(1);
+        assertThat(server.calls()).isEqualTo(3);
+
+        server.failNext(Status.RESOURCE_EXHAUSTED.withDescription("busy"), 1);
+        reporter.report();
+        assertThat(reporter.awaitExport(10_000)).isTrue();
+        assertThat(server.received()).hasSize(2);
+        assertThat(warnings()).isEmpty();
+        assertThat(reporter.selfMetrics().exportFailures.get()).isZero();
+    }
+
+    @Test
+    void permissionDeniedIsLoggedOnceWithWhatToChangeAndNotRetried() throws Exception {
+        createReporter("token", "wrong-token");
+        server.requireToken("right-token");
+        reportCycles(5);
+        reporter.awaitExport(5_000);
+        assertThat(server.calls()).isEqualTo(5);
+        assertThat(warnings())
+                .singleElement()
+                .asString()
+                .contains("PERMISSION_DENIED")
+                .contains("metrics.reporter.<name>.token")
+                .doesNotContain("wrong-token");
+        assertThat(log.all()).doesNotContain("wrong-token");
+    }
+
+    @Test
+    void unimplementedPointsAtTheWrongPortOrReceiver() throws Exception {
+        createReporter();
+        server.failWith(Status.UNIMPLEMENTED);
+        reportCycles(4);
+        reporter.awaitExport(5_000);
+        assertThat(server.calls()).isEqualTo(4);
+        assertThat(warnings())
+                .singleElement()
+                .asString()
+                .contains("UNIMPLEMENTED")
+                .contains("11800");
+    }
+
+    @Test
+    void requestOverTheServerLimitIsRejectedWithAHintAndOthersStillGo() throws Exception {
+        server.stop();
+        server.maxInboundBytes(32 * 1024);
+        server.restart();
+        createReporter("preset", "all", "max-request-size", "64 kb");
+        // About 100 KB in one TaskManager family, over the server's 32 KB in two requests; the
+        // JobManager's series and the reporter's own go in a request of their own.
+        for (int s = 0; s < 250; s++) {
+            reporter.notifyOfAddedMetric(
+                    new SimpleCounter(),
+                    "numRecordsIn",
+                    group(
+                            "taskmanager.job.task",
+                            TestGroups.operatorVariables("job", "op-" + s, s)));
+        }
+        reportCycles(3);
+        reporter.awaitExport(5_000);
+        assertThat(warnings())
+                .singleElement()
+                .asString()
+                .contains("RESOURCE_EXHAUSTED")
+                .contains("metrics.reporter.<name>.max-request-size");
+        assertThat(reporter.selfMetrics().exportFailures.get()).isGreaterThanOrEqualTo(3);
+        assertThat(server.samples())
+                .anyMatch(x -> x.name.equals("flink_jobmanager_numRunningJobs"));
+        long sent = server.samples().stream().filter(x -> x.name.contains("numRecordsIn")).count();
+        assertThat(sent).isLessThan(250L * 3);
+    }
+}
