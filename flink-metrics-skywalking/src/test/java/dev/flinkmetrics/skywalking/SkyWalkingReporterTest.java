@@ -197,6 +197,32 @@ class SkyWalkingReporterTest {
     }
 
     @Test
+    void closeDuringASlowExportIsBoundedByTheTimeout() throws Exception {
+        create("timeout", "1 s");
+        reporter.notifyOfAddedMetric(
+                new SimpleCounter(),
+                "numRunningJobs",
+                group("jobmanager", TestGroups.jobManagerVariables()));
+        server.delay(10_000);
+        reporter.report();
+        Thread.sleep(100); // the export is now waiting for the receiver
+
+        long start = System.nanoTime();
+        reporter.close();
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        // The in-flight export holds at most the 1 s timeout; the final flush gets what is left.
+        assertThat(millis).isLessThan(1000 + 2000);
+        reporter.close();
+        Thread.sleep(200);
+        assertThat(
+                        Thread.getAllStackTraces().keySet().stream()
+                                .filter(Thread::isAlive)
+                                .map(Thread::getName)
+                                .filter(n -> n.startsWith("flink-metrics-skywalking")))
+                .isEmpty();
+    }
+
+    @Test
     void recoversWhenTheReceiverComesBack() throws Exception {
         create("timeout", "1 s");
         reporter.notifyOfAddedMetric(
