@@ -1,0 +1,390 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.flinkmetrics.skywalking.OtlpTestServer;
+import dev.flinkmetrics.skywalking.OtlpTestServer.Received;
+import dev.flinkmetrics.skywalking.OtlpTestServer.Sample;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.flink.core.execution.JobClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Runs the reporter inside a Flink 2.x MiniCluster (one JobManager, two TaskManagers) with a
+ * continuous job, and checks what reaches a local OTLP receiver against the SkyWalking contract:
+ * every sample name the Flink rules read, the {@code job_name} of each process role, the labels
+ * that make SkyWalking's service, instances and endpoints, and that a cancelled job's series stop.
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class SkyWalkingContractMiniClusterTest {
+
+    private static final String CLUSTER = "it-cluster";
+    private static final String JOB_NAME = "contract-job";
+
+    /**
+     * The job name as a label value. Like Flink's Prometheus reporter, the reporter replaces every
+     * character outside {@code [a-zA-Z0-9:_]} in label values by default.
+     */
+    private static final String JOB_LABEL = "contract_job";
+
+    private static final String JM_SERVICE = "flink-jobManager-monitoring";
+    private static final String TM_SERVICE = "flink-taskManager-monitoring";
+    private static final long REPORT_INTERVAL_MILLIS = 1000;
+
+    private static OtlpTestServer server;
+    private static ContractCluster cluster;
+    private static JobClient job;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        server = new OtlpTestServer();
+        Map<String, String> reporters = new HashMap<>();
+        reporters.put("sw", server.endpoint());
+        cluster = ContractCluster.start(2, 2, CLUSTER, reporters);
+        job = cluster.submitJob(JOB_NAME);
+        ContractCluster.awaitRunning(job, Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        try {
+            if (job != null) {
+                try {
+                    job.cancel().get(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // Already cancelled by the test, or the cluster is gone.
+                }
+            }
+        } finally {
+            try {
+                if (cluster != null) {
+                    cluster.close();
+                }
+            } finally {
+                if (server != null) {
+                    server.stop();
+                }
+            }
+        }
+    }
+
+    @Test
+    void reportsWhatSkyWalkingReadsAndForgetsACancelledJob() throws Exception {
+        Set<String> expected = ContractNames.expectedHere();
+        Set<String> missing = awaitNames(expected, Duration.ofSeconds(60));
+        // Keep reporting a little longer so that counters have several values to compare.
+        Thread.sleep(3 * REPORT_INTERVAL_MILLIS);
+
+        List<Received> received = server.received();
+        List<Sample> samples = server.samples();
+        Set<String> names = names(samples);
+
+        if (missing.contains(ContractNames.EMIT_EVENT_TIME_LAG) && missing.size() == 1) {
+            System.err.println(
+                    "ASSUMPTION: "
+                            + ContractNames.EMIT_EVENT_TIME_LAG
+                            + " did not arrive: Flink registers it for FLIP-27 sources only and"
+                            + " this source emits records without timestamps.");
+            expected.remove(ContractNames.EMIT_EVENT_TIME_LAG);
+        }
+        assertThat(names)
+                .as(
+                        "sample names received in %d requests (G1 collector here: %s)",
+                        received.size(), ContractNames.runsG1())
+                .containsAll(expected);
+        // Preset 'skywalking' sends the contract's names and the reporter's own, nothing else.
+        assertThat(names)
+                .allSatisfy(
+                        n ->
+                                assertThat(
+                                                ContractNames.all().contains(n)
+                                                        || n.startsWith(
+                                                                ContractNames.REPORTER_OWN_PREFIX))
+                                        .as("%s is a contract name or the reporter's own", n)
+                                        .isTrue());
+
+        checkRoleLabels(samples);
+        checkEntities(samples);
+        checkNoPointJobName(received);
+        checkValuesFinite(samples);
+        checkUniqueWithinRequest(received);
+        checkRecordsOutGrows(received);
+
+        cancelAndCheckSeriesStop();
+    }
+
+    /** Polls until every name has arrived; returns those still missing at the deadline. */
+    private static Set<String> awaitNames(Set<String> expected, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Set<String> missing = new TreeSet<>(expected);
+        while (System.nanoTime() < deadline) {
+            missing.removeAll(names(server.samples()));
+            if (missing.isEmpty()) {
+                return missing;
+            }
+            Thread.sleep(500);
+        }
+        return missing;
+    }
+
+    private static void checkRoleLabels(List<Sample> samples) {
+        Set<String> jobManagerNames = new HashSet<>(ContractNames.jobManagerJvm());
+        jobManagerNames.addAll(ContractNames.JOB_MANAGER);
+        jobManagerNames.addAll(ContractNames.JOB);
+        Set<String> taskManagerNames = new HashSet<>(ContractNames.taskManagerJvm());
+        taskManagerNames.addAll(ContractNames.TASK_MANAGER);
+        taskManagerNames.addAll(ContractNames.TASK);
+        taskManagerNames.addAll(ContractNames.OPERATOR);
+
+        for (Sample s : samples) {
+            if (s.name.startsWith("flink_jobmanager_")) {
+                assertThat(jobManagerNames).as("JobManager name").contains(s.name);
+                assertThat(s.labels)
+                        .as("JobManager sample %s", s)
+                        .containsEntry("job_name", JM_SERVICE)
+                        .containsEntry("cluster", CLUSTER)
+                        .doesNotContainKey("taskManager_node");
+                assertThat(s.labels.get("jobManager_node"))
+                        .as("jobManager_node of %s", s)
+                        .isNotEmpty();
+            } else if (s.name.startsWith("flink_taskmanager_")) {
+                assertThat(taskManagerNames).as("TaskManager name").contains(s.name);
+                assertThat(s.labels)
+                        .as("TaskManager sample %s", s)
+                        .containsEntry("job_name", TM_SERVICE)
+                        .containsEntry("cluster", CLUSTER)
+                        .doesNotContainKey("jobManager_node");
+                assertThat(s.labels.get("taskManager_node"))
+                        .as("taskManager_node of %s", s)
+                        .isNotEmpty();
+            }
+            if (ContractNames.JOB.contains(s.name)) {
+                assertThat(s.labels)
+                        .as("job sample %s", s)
+                        .containsEntry("flink_job_name", JOB_LABEL);
+            }
+            if (ContractNames.TASK.contains(s.name)) {
+                assertThat(s.labels)
+                        .as("task sample %s", s)
+                        .containsEntry("flink_job_name", JOB_LABEL);
+                assertThat(s.labels.get("task_name")).as("task_name of %s", s).isNotEmpty();
+            }
+            if (ContractNames.OPERATOR.contains(s.name)) {
+                assertThat(s.labels)
+                        .as("operator sample %s", s)
+                        .containsEntry("flink_job_name", JOB_LABEL);
+                assertThat(s.labels.get("operator_name")).as("operator_name of %s", s).isNotEmpty();
+            }
+        }
+    }
+
+    /** Service, instances and endpoints as SkyWalking would build them. */
+    private static void checkEntities(List<Sample> samples) {
+        assertThat(labelValues(samples, "cluster")).containsExactly(CLUSTER);
+        assertThat(labelValues(samples, "taskManager_node")).as("TaskManager instances").hasSize(2);
+        assertThat(labelValues(samples, "jobManager_node")).as("JobManager nodes").hasSize(1);
+        assertThat(labelValues(samples, "flink_job_name"))
+                .as("endpoints (flink_job_name)")
+                .containsExactly(JOB_LABEL);
+        // Both TaskManagers run subtasks of the job (slots are spread evenly).
+        Set<String> taskNodes =
+                samples.stream()
+                        .filter(s -> s.name.equals("flink_taskmanager_job_task_numRecordsOut"))
+                        .map(s -> s.labels.get("taskManager_node"))
+                        .collect(Collectors.toSet());
+        assertThat(taskNodes).as("TaskManagers with task series").hasSize(2);
+    }
+
+    /** Flink's {@code <job_name>} must never arrive as a point attribute {@code job_name}. */
+    private static void checkNoPointJobName(List<Received> received) {
+        int points = 0;
+        for (Received r : received) {
+            for (ResourceMetrics rm : r.request.getResourceMetricsList()) {
+                for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+                    for (Metric m : sm.getMetricsList()) {
+                        for (List<KeyValue> attributes : pointAttributes(m)) {
+                            points++;
+                            for (KeyValue kv : attributes) {
+                                assertThat(kv.getKey())
+                                        .as("point attribute of %s", m.getName())
+                                        .isNotEqualTo("job_name");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(points).as("points checked").isPositive();
+    }
+
+    private static List<List<KeyValue>> pointAttributes(Metric m) {
+        List<List<KeyValue>> all = new ArrayList<>();
+        if (m.hasGauge()) {
+            for (NumberDataPoint p : m.getGauge().getDataPointsList()) {
+                all.add(p.getAttributesList());
+            }
+        }
+        if (m.hasSum()) {
+            for (NumberDataPoint p : m.getSum().getDataPointsList()) {
+                all.add(p.getAttributesList());
+            }
+        }
+        if (m.hasSummary()) {
+            for (SummaryDataPoint p : m.getSummary().getDataPointsList()) {
+                all.add(p.getAttributesList());
+            }
+        }
+        if (m.hasHistogram()) {
+            for (HistogramDataPoint p : m.getHistogram().getDataPointsList()) {
+                all.add(p.getAttributesList());
+            }
+        }
+        if (m.hasExponentialHistogram()) {
+            for (ExponentialHistogramDataPoint p :
+                    m.getExponentialHistogram().getDataPointsList()) {
+                all.add(p.getAttributesList());
+            }
+        }
+        return all;
+    }
+
+    private static void checkValuesFinite(List<Sample> samples) {
+        assertThat(samples)
+                .allSatisfy(
+                        s -> assertThat(Double.isFinite(s.value)).as("%s is finite", s).isTrue());
+    }
+
+    /** OAP keeps one window per name and label set: two such points in a request collide. */
+    private static void checkUniqueWithinRequest(List<Received> received) {
+        for (Received r : received) {
+            Set<String> seen = new HashSet<>();
+            for (Sample s : OtlpTestServer.toSamples(r.request)) {
+                String key = s.name + new TreeMap<>(s.labels);
+                assertThat(seen.add(key)).as("only once in its request: %s", key).isTrue();
+            }
+        }
+    }
+
+    /** Task numRecordsOut is a counter: no series goes down, and the records flow. */
+    private static void checkRecordsOutGrows(List<Received> received) {
+        Map<String, List<Double>> bySeries = new LinkedHashMap<>();
+        for (Received r : received) {
+            for (Sample s : OtlpTestServer.toSamples(r.request)) {
+                if (s.name.equals("flink_taskmanager_job_task_numRecordsOut")) {
+                    bySeries.computeIfAbsent(
+                                    String.valueOf(new TreeMap<>(s.labels)), k -> new ArrayList<>())
+                            .add(s.value);
+                }
+            }
+        }
+        assertThat(bySeries).as("numRecordsOut series").isNotEmpty();
+        boolean grew = false;
+        for (Map.Entry<String, List<Double>> series : bySeries.entrySet()) {
+            List<Double> values = series.getValue();
+            for (int i = 1; i < values.size(); i++) {
+                assertThat(values.get(i))
+                        .as("numRecordsOut of %s never decreases: %s", series.getKey(), values)
+                        .isGreaterThanOrEqualTo(values.get(i - 1));
+            }
+            if (values.size() > 1 && values.get(values.size() - 1) > values.get(0)) {
+                grew = true;
+            }
+        }
+        assertThat(grew).as("some numRecordsOut grows over time: %s", bySeries).isTrue();
+    }
+
+    private void cancelAndCheckSeriesStop() throws Exception {
+        job.cancel().get(30, TimeUnit.SECONDS);
+        ContractCluster.awaitTerminal(job, Duration.ofSeconds(30));
+        Thread.sleep(3000);
+        server.clear();
+        Thread.sleep(3 * REPORT_INTERVAL_MILLIS + 500);
+
+        List<Sample> after = server.samples();
+        List<Sample> ofJob =
+                after.stream()
+                        .filter(s -> s.labels.containsKey("flink_job_name"))
+                        .collect(Collectors.toList());
+        if (!ofJob.isEmpty()) {
+            fail(
+                    "series of the cancelled job still arrive, e.g. %s",
+                    ofJob.subList(0, Math.min(5, ofJob.size())));
+        }
+        Set<String> stillTaskManagers =
+                after.stream()
+                        .filter(s -> s.name.equals("flink_taskmanager_Status_JVM_CPU_Load"))
+                        .map(s -> s.labels.get("taskManager_node"))
+                        .collect(Collectors.toSet());
+        assertThat(stillTaskManagers).as("TaskManagers still reporting JVM samples").hasSize(2);
+        assertThat(names(after))
+                .as("JVM samples after the job ended")
+                .contains(
+                        "flink_jobmanager_Status_JVM_CPU_Load",
+                        "flink_jobmanager_Status_JVM_Memory_Heap_Used",
+                        "flink_jobmanager_numRunningJobs");
+        assertThat(
+                        after.stream()
+                                .filter(s -> s.name.equals("flink_jobmanager_numRunningJobs"))
+                                .map(s -> s.value)
+                                .collect(Collectors.toSet()))
+                .as("numRunningJobs after cancelling")
+                .containsExactly(0.0);
+    }
+
+    private static Set<String> names(List<Sample> samples) {
+        Set<String> names = new TreeSet<>();
+        for (Sample s : samples) {
+            names.add(s.name);
+        }
+        return names;
+    }
+
+    private static Set<String> labelValues(List<Sample> samples, String label) {
+        Set<String> values = new TreeSet<>();
+        for (Sample s : samples) {
+            String v = s.labels.get(label);
+            if (v != null) {
+                values.add(v);
+            }
+        }
+        return Collections.unmodifiableSet(values);
+    }
+}
