@@ -61,6 +61,16 @@ class ConfigurationDocsTest {
     }
 
     @Test
+    void readmeNamesEveryOption() throws Exception {
+        String readme =
+                new String(
+                        Files.readAllBytes(Paths.get("..", "README.md")), StandardCharsets.UTF_8);
+        for (ReporterOption option : SkyWalkingReporterOptions.ALL) {
+            assertThat(readme).as("README mentions " + option.key).contains("`" + option.key + "`");
+        }
+    }
+
+    @Test
     void documentationMatchesTheOptions() throws Exception {
         String expected = render();
         if (Boolean.getBoolean("docs.update")) {
