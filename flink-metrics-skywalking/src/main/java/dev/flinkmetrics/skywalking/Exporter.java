@@ -48,6 +48,9 @@ final class Exporter {
     private final ExecutorService thread;
     private final AtomicBoolean inFlight = new AtomicBoolean();
 
+    /** Set by close(): the export in flight and the final flush try once, without retries. */
+    private volatile boolean closing;
+
     // Touched only by the export thread.
     private ExportException.Kind outage;
     private int failedCycles;
@@ -101,6 +104,11 @@ final class Exporter {
             inFlight.set(false);
             return null;
         }
+    }
+
+    /** From now on, exports make one attempt per request: shutdown must not wait on retries. */
+    void beginClose() {
+        closing = true;
     }
 
     /** Waits until no export is in flight, at most until the deadline. */
@@ -279,6 +287,7 @@ final class Exporter {
                     long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
                     if (e.kind != ExportException.Kind.UNAVAILABLE
                             || left <= backoff
+                            || closing
                             || Thread.currentThread().isInterrupted()) {
                         throw e;
                     }

@@ -206,6 +206,7 @@ public class SkyWalkingReporter implements MetricReporter, Scheduled {
             return;
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis);
+        exporter.beginClose();
         try {
             if (exporter.awaitIdle(deadline) && exporter.tryBegin()) {
                 Future<?> export = null;

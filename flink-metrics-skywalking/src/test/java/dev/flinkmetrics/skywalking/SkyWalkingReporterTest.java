@@ -223,6 +223,24 @@ class SkyWalkingReporterTest {
     }
 
     @Test
+    void closeWithTheReceiverDownDoesNotWaitForRetries() throws Exception {
+        create("timeout", "10 s");
+        reporter.notifyOfAddedMetric(
+                new SimpleCounter(),
+                "numRunningJobs",
+                group("jobmanager", TestGroups.jobManagerVariables()));
+        server.stop();
+        reporter.report(); // retries for up to 10 s while the receiver is away
+        Thread.sleep(300);
+
+        long start = System.nanoTime();
+        reporter.close();
+        // The export in flight stops retrying and the final flush tries once: a TaskManager
+        // shutting down with the OAP unreachable is not held for the whole timeout.
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(3000);
+    }
+
+    @Test
     void recoversWhenTheReceiverComesBack() throws Exception {
         create("timeout", "1 s");
         reporter.notifyOfAddedMetric(
