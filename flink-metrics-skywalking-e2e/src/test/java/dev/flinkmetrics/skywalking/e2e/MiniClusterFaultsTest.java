@@ -1,0 +1,191 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flinkmetrics.skywalking.OtlpTestServer;
+import java.net.ServerSocket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.config.Property;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** What Flink does with the reporter when its configuration is bad or the OAP is unreachable. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class MiniClusterFaultsTest {
+
+    @Test
+    void aBadOptionStopsOnlyThisReporterAndFlinkSaysWhich() throws Exception {
+        try (OtlpTestServer server = new OtlpTestServer();
+                Capture log = Capture.root()) {
+            Configuration conf = loopback();
+            reporter(conf, "good", server.endpoint());
+            reporter(conf, "bad", server.endpoint());
+            conf.setString("metrics.reporter.bad.protocol", "carrier-pigeon");
+
+            MiniCluster cluster = start(conf);
+            try {
+                // Flink runs on, and the good reporter reports.
+                assertThat(server.awaitRequest(r -> true, 30_000)).isTrue();
+                assertThat(cluster.isRunning()).isTrue();
+            } finally {
+                cluster.close();
+            }
+            List<String> errors =
+                    log.lines.stream()
+                            .filter(e -> e.getLevel() == Level.ERROR)
+                            .map(MiniClusterFaultsTest::text)
+                            .collect(Collectors.toList());
+            // Flink's line names the reporter; ours names the key and the value.
+            assertThat(errors)
+                    .anyMatch(
+                            m ->
+                                    // 1.x: "metrics reporter bad", 2.x: "MetricReporter bad".
+                                    m.matches(
+                                                    "(?s)Could not instantiate (metrics reporter|MetricReporter) bad\\..*")
+                                            && m.contains(
+                                                    "Invalid value 'carrier-pigeon' for"
+                                                            + " metrics.reporter.<name>.protocol")
+                                            && m.contains("expected one of grpc, http/protobuf"));
+            assertThat(errors).noneMatch(m -> m.contains(" good."));
+        }
+    }
+
+    @Test
+    void shutdownWithTheOapUnreachableIsBoundedAndLeavesNoReporterThread() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Configuration conf = loopback();
+        reporter(conf, "sw", "http://127.0.0.1:" + closedPort);
+        conf.setString("metrics.reporter.sw.timeout", "10 s");
+        MiniCluster cluster = start(conf);
+        try {
+            Thread.sleep(3000); // several failed export cycles
+        } finally {
+            long start = System.nanoTime();
+            cluster.close();
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            // Far below the 10 s timeout: the export in flight stops retrying on close.
+            assertThat(millis).isLessThan(8000);
+        }
+        long deadline = System.currentTimeMillis() + 5000;
+        List<String> left;
+        do {
+            Thread.sleep(100);
+            left =
+                    Thread.getAllStackTraces().keySet().stream()
+                            .filter(Thread::isAlive)
+                            .map(Thread::getName)
+                            .filter(n -> n.startsWith("flink-metrics-skywalking"))
+                            .collect(Collectors.toList());
+        } while (!left.isEmpty() && System.currentTimeMillis() < deadline);
+        assertThat(left).as("reporter threads after shutdown").isEmpty();
+    }
+
+    private static void reporter(Configuration conf, String name, String endpoint) {
+        String prefix = "metrics.reporter." + name + ".";
+        conf.setString(prefix + "factory.class", ContractCluster.FACTORY);
+        conf.setString(prefix + "endpoint", endpoint);
+        conf.setString(prefix + "cluster", "faults");
+        conf.setString(prefix + "interval", "1 s");
+    }
+
+    private static Configuration loopback() {
+        Configuration conf = new Configuration();
+        conf.set(JobManagerOptions.ADDRESS, "127.0.0.1");
+        conf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
+        conf.set(TaskManagerOptions.HOST, "127.0.0.1");
+        conf.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
+        conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.BIND_PORT, "0");
+        return conf;
+    }
+
+    private static MiniCluster start(Configuration conf) throws Exception {
+        MiniCluster cluster =
+                new MiniCluster(
+                        new MiniClusterConfiguration.Builder()
+                                .setConfiguration(conf)
+                                .setNumTaskManagers(1)
+                                .setNumSlotsPerTaskManager(1)
+                                .setCommonBindAddress("127.0.0.1")
+                                .build());
+        try {
+            cluster.start();
+        } catch (Exception e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    private static String text(LogEvent e) {
+        StringBuilder sb = new StringBuilder(e.getMessage().getFormattedMessage());
+        for (Throwable t = e.getThrown(); t != null; t = t.getCause()) {
+            sb.append(" | ").append(t);
+        }
+        return sb.toString();
+    }
+
+    /** Records every event that reaches the root logger. */
+    private static final class Capture extends AbstractAppender implements AutoCloseable {
+        final List<LogEvent> lines = new CopyOnWriteArrayList<>();
+
+        private Capture() {
+            super("capture-" + System.nanoTime(), null, null, true, Property.EMPTY_ARRAY);
+        }
+
+        static Capture root() {
+            Capture capture = new Capture();
+            capture.start();
+            LoggerContext context = (LoggerContext) LogManager.getContext(false);
+            LoggerConfig root = context.getConfiguration().getRootLogger();
+            root.addAppender(capture, Level.ALL, null);
+            context.updateLoggers();
+            return capture;
+        }
+
+        @Override
+        public void append(LogEvent event) {
+            lines.add(event.toImmutable());
+        }
+
+        @Override
+        public void close() {
+            LoggerContext context = (LoggerContext) LogManager.getContext(false);
+            context.getConfiguration().getRootLogger().removeAppender(getName());
+            context.updateLoggers();
+            stop();
+        }
+    }
+}
