@@ -95,21 +95,23 @@ final class ContractCluster {
     }
 
     /**
-     * Submits a job that runs until cancelled: a FLIP-27 number source, a map that sleeps about a
-     * millisecond per record, keyBy, a second map and a discarding sink, all at parallelism 2, with
+     * Submits a job that runs until cancelled: a FLIP-27 number source, a map, keyBy, a map that
+     * sleeps about a millisecond per record and a discarding sink, all at parallelism 2, with
      * checkpoints every 500 ms.
      */
     JobClient submitJob(String jobName) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         env.enableCheckpointing(500);
+        // The slow map sits behind the keyBy, in its own task, so the source task feels back
+        // pressure and the back-pressure panels have something to show.
         env.fromSequence(0, Long.MAX_VALUE)
                 .name("numbers")
+                .map(new Double())
+                .name("double")
+                .keyBy(new ModKey())
                 .map(new SlowMap())
                 .name("slow-map")
-                .keyBy(new ModKey())
-                .map(new Double())
-                .name("keyed-map")
                 .sinkTo(new DiscardingSink<>())
                 .name("discard");
         return env.executeAsync(jobName);
