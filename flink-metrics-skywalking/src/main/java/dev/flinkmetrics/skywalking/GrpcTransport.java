@@ -15,6 +15,7 @@ package dev.flinkmetrics.skywalking;
 
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.CompressorRegistry;
 import io.grpc.Deadline;
 import io.grpc.Drainable;
 import io.grpc.KnownLength;
@@ -75,7 +76,8 @@ final class GrpcTransport implements Transport {
                         .directExecutor()
                         .disableRetry()
                         .maxInboundMessageSize(1024 * 1024)
-                        .userAgent("flink-metrics-skywalking");
+                        .userAgent("flink-metrics-skywalking")
+                        .compressorRegistry(compressors());
         if (ssl != null) {
             builder.sslContext(ssl).useTransportSecurity();
         } else {
@@ -92,6 +94,12 @@ final class GrpcTransport implements Transport {
             options = options.withCompression("gzip");
         }
         this.callOptions = options;
+    }
+
+    private static CompressorRegistry compressors() {
+        CompressorRegistry registry = CompressorRegistry.newEmptyInstance();
+        registry.register(FastGzip.INSTANCE);
+        return registry;
     }
 
     /** Builds the TLS context; also used by {@link HttpTransport}. */

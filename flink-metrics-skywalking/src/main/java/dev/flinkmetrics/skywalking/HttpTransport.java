@@ -23,7 +23,6 @@ import java.net.HttpURLConnection;
 import java.net.URL;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.GZIPOutputStream;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
@@ -80,7 +79,7 @@ final class HttpTransport implements Transport {
             if (config.compression == ReporterConfig.Compression.GZIP) {
                 connection.setRequestProperty("Content-Encoding", "gzip");
                 connection.setChunkedStreamingMode(64 * 1024);
-                try (OutputStream out = new GZIPOutputStream(connection.getOutputStream())) {
+                try (OutputStream out = FastGzip.stream(connection.getOutputStream())) {
                     out.write(request, 0, length);
                 }
             } else {

@@ -99,7 +99,11 @@ final class OtlpEncoder {
             pointSizes = Arrays.copyOf(pointSizes, count + count / 4);
         }
         for (int i = 0; i < count; i++) {
-            pointSizes[i] = pointSize(snapshot[i]);
+            Series s = snapshot[i];
+            if (s.family.kind == Series.Kind.SUMMARY) {
+                s.updateQuantiles();
+            }
+            pointSizes[i] = pointSize(s);
         }
         int encoded = 0;
         int start = 0;

@@ -21,7 +21,9 @@ import java.util.TreeMap;
  * One OTLP resource: a JobManager or one TaskManager. Its attributes are what SkyWalking builds
  * entities from: {@code service.name} (OAP's {@code job_name}, which picks the rule file), {@code
  * cluster} (the service) and {@code jobManager_node} or {@code taskManager_node} (the instance).
- * One JVM can host several (a MiniCluster), and each gets its own.
+ * The scope variables every series of the process shares ({@code host}, {@code tm_id}) are
+ * attributes here rather than on each point. One JVM can host several processes (a MiniCluster),
+ * and each gets its own resource.
  */
 final class ProcessResource {
 
@@ -33,10 +35,14 @@ final class ProcessResource {
 
     final Map<String, MetricFamily> families = new LinkedHashMap<>();
 
-    ProcessResource(SeriesTranslator.Role role, String node, String cluster) {
+    ProcessResource(
+            SeriesTranslator.Role role,
+            String node,
+            Map<String, String> processLabels,
+            String cluster) {
         this.role = role;
         this.node = node;
-        Map<String, String> attributes = new TreeMap<>();
+        Map<String, String> attributes = new TreeMap<>(processLabels);
         attributes.put("service.name", role.serviceName);
         attributes.put("cluster", cluster);
         attributes.put(role.nodeLabel, node);
@@ -45,10 +51,6 @@ final class ProcessResource {
         w.lenHeader(1, attributeFields.length);
         w.bytes(attributeFields);
         this.resourceField = w.toByteArray();
-    }
-
-    static String key(SeriesTranslator.Role role, String node) {
-        return role.name() + '/' + node;
     }
 
     @Override

@@ -14,6 +14,7 @@
 package dev.flinkmetrics.skywalking;
 
 import java.math.BigInteger;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.metrics.Counter;
@@ -151,18 +152,30 @@ final class Series {
     }
 
     private void readHistogram(Histogram histogram) {
-        long count = histogram.getCount();
-        // Flink copies the whole sample window for every getStatistics() call; when nothing was
-        // recorded since the last report the quantiles cannot have changed.
-        if (count != quantilesAtCount) {
-            HistogramStatistics statistics = histogram.getStatistics();
+        // Only the count here, on Flink's reporter thread: the quantiles cost a copy and a sort
+        // of the sample window and are computed on the export thread (updateQuantiles).
+        setLong(histogram.getCount());
+    }
+
+    /**
+     * Computes the quantiles of a histogram series for the count read last. Called on the export
+     * thread. When nothing was recorded since the last time the quantiles cannot have changed, and
+     * Flink's getStatistics(), which copies the whole sample window, is not called at all.
+     */
+    void updateQuantiles() {
+        if (valueType == NO_VALUE || longValue == quantilesAtCount) {
+            return;
+        }
+        try {
+            HistogramStatistics statistics = ((Histogram) metric).getStatistics();
             for (int i = 0; i < QUANTILES.length; i++) {
                 // NaN (an empty window) and infinities are left out when encoding.
                 quantileValues[i] = statistics.getQuantile(QUANTILES[i]);
             }
-            quantilesAtCount = count;
+        } catch (RuntimeException e) {
+            Arrays.fill(quantileValues, Double.NaN);
         }
-        setLong(count);
+        quantilesAtCount = longValue;
     }
 
     private void setLong(long value) {

@@ -64,14 +64,16 @@ final class SeriesRegistry {
         if (kind == null) {
             return Added.UNSUPPORTED_TYPE;
         }
-        ProcessResource resource = resources.get(ProcessResource.key(id.role, id.node));
+        String key = id.resourceKey();
+        ProcessResource resource = resources.get(key);
         if (resource == null) {
-            resource = new ProcessResource(id.role, id.node, cluster);
+            resource = new ProcessResource(id.role, id.node, id.processLabels, cluster);
             boolean first = resources.isEmpty();
-            resources.put(ProcessResource.key(id.role, id.node), resource);
+            resources.put(key, resource);
             if (first) {
+                LabelSet none = LabelSet.of(Collections.emptySortedMap());
                 for (OwnMetric own : ownMetrics) {
-                    addTo(resource, own.name, Collections.emptySortedMap(), own.metric, nowNanos);
+                    addTo(resource, own.name, none, own.metric, nowNanos);
                 }
             }
         }
@@ -79,22 +81,18 @@ final class SeriesRegistry {
         if (family != null && family.kind != kind) {
             return Added.KIND_CONFLICT;
         }
-        return addTo(resource, id.name, id.labels, metric, nowNanos);
+        return addTo(resource, id.name, id.labelSet, metric, nowNanos);
     }
 
     private Added addTo(
-            ProcessResource resource,
-            String name,
-            java.util.SortedMap<String, String> labels,
-            Metric metric,
-            long nowNanos) {
+            ProcessResource resource, String name, LabelSet labels, Metric metric, long nowNanos) {
         Series.Kind kind = Series.kindOf(metric);
         MetricFamily family = resource.families.get(name);
         if (family == null) {
             family = new MetricFamily(resource, name, kind);
             resource.families.put(name, family);
         }
-        LabelSet labelSet = intern(LabelSet.of(labels));
+        LabelSet labelSet = intern(labels);
         if (family.byLabels.containsKey(labelSet)) {
             release(labelSet);
             return Added.DUPLICATE;
@@ -109,7 +107,7 @@ final class SeriesRegistry {
      * the series that won stays.
      */
     boolean remove(SeriesTranslator.SeriesId id, Metric metric) {
-        ProcessResource resource = resources.get(ProcessResource.key(id.role, id.node));
+        ProcessResource resource = resources.get(id.resourceKey());
         if (resource == null) {
             return false;
         }
@@ -117,8 +115,7 @@ final class SeriesRegistry {
         if (family == null) {
             return false;
         }
-        LabelSet probe = LabelSet.of(id.labels);
-        Series series = family.byLabels.get(probe);
+        Series series = family.byLabels.get(id.labelSet);
         if (series == null || series.metric != metric) {
             return false;
         }
@@ -128,7 +125,7 @@ final class SeriesRegistry {
         if (family.series.isEmpty()) {
             resource.families.remove(id.name);
             if (resource.families.isEmpty()) {
-                resources.remove(ProcessResource.key(id.role, id.node));
+                resources.remove(id.resourceKey());
             }
         }
         return true;

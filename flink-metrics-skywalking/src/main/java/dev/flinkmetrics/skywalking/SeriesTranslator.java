@@ -13,7 +13,11 @@
  */
 package dev.flinkmetrics.skywalking;
 
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.flink.metrics.CharacterFilter;
@@ -51,13 +55,28 @@ final class SeriesTranslator {
         final String name;
         final Role role;
         final String node;
+
+        /** Labels every series of the process shares; they go on the resource, once. */
+        final SortedMap<String, String> processLabels;
+
+        /** The other labels, on each data point. */
         final SortedMap<String, String> labels;
 
-        SeriesId(String name, Role role, String node, SortedMap<String, String> labels) {
+        /** {@link #labels}, encoded. */
+        final LabelSet labelSet;
+
+        SeriesId(String name, Role role, String node, Labels labels) {
             this.name = name;
             this.role = role;
             this.node = node;
-            this.labels = labels;
+            this.processLabels = labels.process;
+            this.labels = labels.point;
+            this.labelSet = labels.encoded;
+        }
+
+        /** Which resource the series belongs to. */
+        String resourceKey() {
+            return role.name() + '/' + node + '/' + processLabels;
         }
 
         @Override
@@ -66,12 +85,45 @@ final class SeriesTranslator {
         }
     }
 
+    /** The labels made from one group's variables. */
+    static final class Labels {
+        final Map<String, String> variables;
+        final SortedMap<String, String> process;
+        final SortedMap<String, String> point;
+        final LabelSet encoded;
+
+        Labels(
+                Map<String, String> variables,
+                SortedMap<String, String> process,
+                SortedMap<String, String> point) {
+            this.variables = variables;
+            this.process = process;
+            this.point = point;
+            this.encoded = LabelSet.of(point);
+        }
+    }
+
+    /**
+     * Scope variables that are the same for every metric of one JobManager or TaskManager process.
+     * They travel as resource attributes, once per request, instead of on every point; OAP adds
+     * resource attributes to every sample's labels, so SkyWalking sees the same labels.
+     */
+    private static final Set<String> PROCESS_LABELS =
+            Collections.unmodifiableSet(new HashSet<>(Arrays.asList("host", "tm_id")));
+
     static final CharacterFilter CHARACTER_FILTER = SeriesTranslator::replaceInvalidChars;
 
     static final String FLINK_JOB_NAME = "flink_job_name";
     private static final String TASK_ATTEMPT_ID = "task_attempt_id";
 
     private final ReporterConfig config;
+
+    /**
+     * The labels of the group translated last. Flink registers a group's metrics one after the
+     * other and hands out the same variables map for a group each time, so this saves building and
+     * encoding the same labels twenty times over.
+     */
+    private volatile Labels last;
 
     SeriesTranslator(ReporterConfig config) {
         this.config = config;
@@ -115,12 +167,28 @@ final class SeriesTranslator {
         return new SeriesId(name, role, labelValue(node), labels(variables));
     }
 
+    private Labels labels(Map<String, String> variables) {
+        Labels cached = last;
+        if (cached != null && cached.variables == variables) {
+            return cached;
+        }
+        SortedMap<String, String> process = new TreeMap<>();
+        SortedMap<String, String> point = new TreeMap<>();
+        for (Map.Entry<String, String> label : labelMap(variables).entrySet()) {
+            (PROCESS_LABELS.contains(label.getKey()) ? process : point)
+                    .put(label.getKey(), label.getValue());
+        }
+        Labels labels = new Labels(variables, process, point);
+        last = labels;
+        return labels;
+    }
+
     /** A name the reporter gives its own series; always sent. */
     static String ownName(String suffix) {
         return "flink_reporter_skywalking_" + suffix;
     }
 
-    private SortedMap<String, String> labels(Map<String, String> variables) {
+    private SortedMap<String, String> labelMap(Map<String, String> variables) {
         SortedMap<String, String> labels = new TreeMap<>();
         for (Map.Entry<String, String> variable : variables.entrySet()) {
             String key = variable.getKey();

@@ -131,13 +131,16 @@ class OtlpEncoderTest {
                         map(
                                 "service.name", "flink-taskManager-monitoring",
                                 "cluster", "prod-eu",
-                                "taskManager_node", "127_0_0_1:40001_a1b2c3"));
+                                "taskManager_node", "127_0_0_1:40001_a1b2c3",
+                                "tm_id", "127_0_0_1:40001_a1b2c3",
+                                "host", "worker_1_example_com"));
         assertThat(resources.get("flink_jobmanager_numRunningJobs"))
                 .containsExactlyInAnyOrderEntriesOf(
                         map(
                                 "service.name", "flink-jobManager-monitoring",
                                 "cluster", "prod-eu",
-                                "jobManager_node", "jobmanager_0"));
+                                "jobManager_node", "jobmanager_0",
+                                "host", "jobmanager_0"));
 
         Metric sum = metrics.get(prefix + "numRecordsIn");
         assertThat(sum.hasSum()).isTrue();
@@ -152,7 +155,8 @@ class OtlpEncoderTest {
                 .containsEntry("flink_job_name", "orders")
                 .containsEntry("operator_name", "Map")
                 .doesNotContainKey("job_name")
-                .doesNotContainKey("task_attempt_id");
+                .doesNotContainKey("task_attempt_id")
+                .doesNotContainKeys("host", "tm_id");
 
         assertThat(gauge(metrics, prefix + "currentLong").getAsInt()).isEqualTo(Long.MAX_VALUE);
         assertThat(gauge(metrics, prefix + "ratio").getAsDouble()).isEqualTo(0.25);

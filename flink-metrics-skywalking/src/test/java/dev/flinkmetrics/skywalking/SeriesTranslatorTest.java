@@ -17,8 +17,10 @@ import static dev.flinkmetrics.skywalking.TestGroups.config;
 import static dev.flinkmetrics.skywalking.TestGroups.group;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.util.Map;
+import org.apache.flink.metrics.MetricGroup;
 import org.junit.jupiter.api.Test;
 
 class SeriesTranslatorTest {
@@ -43,10 +45,25 @@ class SeriesTranslatorTest {
                 .containsEntry("operator_name", "Map__enrich_")
                 .containsEntry("task_name", "Source:_numbers____Map")
                 .containsEntry("subtask_index", "1")
-                .containsEntry("tm_id", "127_0_0_1:40001_a1b2c3")
                 .doesNotContainKey("job_name")
                 .doesNotContainKey("task_attempt_id")
                 .containsKey("task_attempt_num");
+        // The same for every series of the process: sent once, as resource attributes.
+        assertThat(id.processLabels)
+                .containsOnly(
+                        entry("tm_id", "127_0_0_1:40001_a1b2c3"),
+                        entry("host", "worker_1_example_com"));
+        assertThat(id.labels).doesNotContainKeys("tm_id", "host");
+    }
+
+    @Test
+    void labelsOfOneGroupAreBuiltOnce() {
+        MetricGroup g =
+                group("taskmanager.job.task.operator", TestGroups.operatorVariables("j", "o", 0));
+        SeriesTranslator.SeriesId a = all.translate("a", g);
+        SeriesTranslator.SeriesId b = all.translate("b", g);
+        assertThat(b.labelSet).isSameAs(a.labelSet);
+        assertThat(b.resourceKey()).isEqualTo(a.resourceKey());
     }
 
     @Test
