@@ -25,17 +25,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 
 /**
  * Runs a Flink MiniCluster (one JobManager, two TaskManagers) with the SkyWalking reporter and a
- * continuous job, and every 10 seconds prints what SkyWalking would show: the service, its
- * instances and endpoints, and which of the metrics its Flink dashboards read are present.
+ * continuous job (checkpointing on, a little back pressure), and every 10 seconds prints what
+ * SkyWalking would show ({@link PreviewReport}): the service, its instances and endpoints, every
+ * Flink dashboard panel with its latest value, and which of the metrics the panels read are missing
+ * and why.
  *
- * <p>The reporter always sends to a local OTLP receiver, which the summary is made from. With
+ * <p>The reporter always sends to a local OTLP receiver, which the preview is made from. With
  * {@code -Dendpoint=http://host:11800} (or the argument {@code endpoint=...}) a second reporter
  * sends the same metrics to that OAP as well. {@code -Ddemo.seconds} (default 60) sets how long it
  * runs; {@code -Dcluster} (default {@code demo-cluster}) names the cluster.
@@ -46,7 +46,7 @@ import org.apache.flink.core.execution.JobClient;
  */
 public final class Demo {
 
-    private static final long SUMMARY_EVERY_MILLIS = 10_000;
+    private static final long PREVIEW_EVERY_MILLIS = 10_000;
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>();
@@ -129,18 +129,31 @@ public final class Demo {
             job = cluster.submitJob("demo-job");
             System.out.printf("Demo: job demo-job submitted as %s%n", job.getJobID());
 
+            PreviewReport report = new PreviewReport();
             long start = System.nanoTime();
             long end = start + TimeUnit.SECONDS.toNanos(seconds);
             while (System.nanoTime() < end) {
                 long wait =
                         Math.min(
-                                SUMMARY_EVERY_MILLIS,
+                                PREVIEW_EVERY_MILLIS,
                                 TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()));
                 Thread.sleep(Math.max(wait, 1));
                 List<Sample> window = server.samples();
                 server.clear();
+                long now = System.currentTimeMillis();
+                report.add(now, window);
                 long elapsed = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
-                System.out.print(summary(elapsed, clusterName, window, job));
+                System.out.print(
+                        report.render(
+                                now,
+                                String.format(
+                                        Locale.ROOT,
+                                        "SkyWalking preview at %d s (expected service flink::%s,"
+                                                + " job demo-job %s)",
+                                        elapsed,
+                                        clusterName,
+                                        jobStatus(job))));
+                System.out.println();
                 System.out.flush();
             }
         } finally {
@@ -163,98 +176,11 @@ public final class Demo {
         }
     }
 
-    static String summary(long elapsed, String clusterName, List<Sample> window, JobClient job) {
-        Set<String> names = new TreeSet<>();
-        Set<String> services = new TreeSet<>();
-        Set<String> instances = new TreeSet<>();
-        Set<String> endpoints = new TreeSet<>();
-        Set<String> jobManagers = new TreeSet<>();
-        for (Sample s : window) {
-            names.add(s.name);
-            add(services, s.labels.get("cluster"), "flink::");
-            add(instances, s.labels.get("taskManager_node"), "");
-            add(endpoints, s.labels.get("flink_job_name"), "");
-            add(jobManagers, s.labels.get("jobManager_node"), "");
-        }
-        Set<String> expected = ContractNames.expectedHere();
-        List<String> missing = new ArrayList<>();
-        for (String name : expected) {
-            if (!names.contains(name)) {
-                missing.add(name);
-            }
-        }
-        String jobStatus;
+    private static String jobStatus(JobClient job) {
         try {
-            jobStatus = String.valueOf(job.getJobStatus().get(5, TimeUnit.SECONDS));
+            return String.valueOf(job.getJobStatus().get(5, TimeUnit.SECONDS));
         } catch (Exception e) {
-            jobStatus = "unknown (" + e.getClass().getSimpleName() + ")";
-        }
-
-        StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "---- %ds, job %s%n", elapsed, jobStatus));
-        out.append(
-                String.format(
-                        Locale.ROOT,
-                        "service   %s (expected flink::%s)%n",
-                        services.isEmpty() ? "(none)" : String.join(", ", services),
-                        clusterName));
-        out.append(
-                String.format(
-                        Locale.ROOT,
-                        "instances %d: %s%n",
-                        instances.size(),
-                        String.join(", ", instances)));
-        out.append(
-                String.format(
-                        Locale.ROOT,
-                        "endpoints %d: %s%n",
-                        endpoints.size(),
-                        String.join(", ", endpoints)));
-        out.append(
-                String.format(Locale.ROOT, "jobManager_node %s%n", String.join(", ", jobManagers)));
-        out.append(
-                String.format(
-                        Locale.ROOT,
-                        "%d/%d SkyWalking Flink metrics present, %d samples in %d names%n",
-                        expected.size() - missing.size(),
-                        expected.size(),
-                        window.size(),
-                        names.size()));
-        if (!missing.isEmpty()) {
-            out.append("missing   ").append(String.join(", ", missing)).append('\n');
-        }
-        out.append(
-                String.format(
-                        Locale.ROOT,
-                        "values    records out (tasks) %.0f, completed checkpoints %.0f,"
-                                + " running jobs %.0f, JM heap %.1f MiB, TM threads %.0f%n",
-                        latestSum(window, "flink_taskmanager_job_task_numRecordsOut"),
-                        latestSum(window, "flink_jobmanager_job_numberOfCompletedCheckpoints"),
-                        latestSum(window, "flink_jobmanager_numRunningJobs"),
-                        latestSum(window, "flink_jobmanager_Status_JVM_Memory_Heap_Used")
-                                / (1024 * 1024),
-                        latestSum(window, "flink_taskmanager_Status_JVM_Threads_Count")));
-        return out.toString();
-    }
-
-    /** The sum over series of each series' last value in the window. */
-    private static double latestSum(List<Sample> window, String name) {
-        Map<String, Double> last = new LinkedHashMap<>();
-        for (Sample s : window) {
-            if (s.name.equals(name)) {
-                last.put(new java.util.TreeMap<>(s.labels).toString(), s.value);
-            }
-        }
-        double sum = 0;
-        for (double v : last.values()) {
-            sum += v;
-        }
-        return last.isEmpty() ? Double.NaN : sum;
-    }
-
-    private static void add(Set<String> set, String value, String prefix) {
-        if (value != null && !value.isEmpty()) {
-            set.add(prefix + value);
+            return "status unknown (" + e.getClass().getSimpleName() + ")";
         }
     }
 
