@@ -1,0 +1,112 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking.e2e.job;
+
+import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.connector.source.lib.NumberSequenceSource;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The job the standalone-cluster test submits as a jar over REST. It runs until cancelled: a
+ * FLIP-27 number source with event timestamps, a map that sleeps about a millisecond per record,
+ * keyBy, a second map, a filter that drops everything and a print sink, at parallelism 2 with
+ * checkpoints every second.
+ *
+ * <p>It links only API that Flink 1.18 to 2.x all have ({@code fromSource}, {@code
+ * NumberSequenceSource}, {@code print}), and it is the only content of the job jar, so it must not
+ * use anything else from the test classes.
+ */
+public final class ContinuousJob {
+
+    public static void main(String[] args) throws Exception {
+        String jobName = args.length > 0 ? args[0] : "e2e-job";
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        env.enableCheckpointing(1000);
+        env.fromSource(
+                        new NumberSequenceSource(0, Long.MAX_VALUE),
+                        WatermarkStrategy.<Long>forMonotonousTimestamps()
+                                .withTimestampAssigner(new WallClock()),
+                        "numbers")
+                .map(new SlowMap())
+                .name("slow-map")
+                .keyBy(new ModKey())
+                .map(new Twice())
+                .name("keyed-map")
+                .filter(new DropAll())
+                .name("drop-all")
+                // Flink 1.18 has no Sink V2 DiscardingSink and 2.x no SinkFunction one; print()
+                // exists in both, and the filter before it lets nothing through.
+                .print()
+                .name("print-nothing");
+        env.execute(jobName);
+    }
+
+    /** Event time = wall clock, so that the source reports an emit event-time lag. */
+    public static final class WallClock implements SerializableTimestampAssigner<Long> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public long extractTimestamp(Long value, long previous) {
+            return System.currentTimeMillis();
+        }
+    }
+
+    /** Sleeps a millisecond per record, so that the job runs slowly and steadily. */
+    public static final class SlowMap implements MapFunction<Long, Long> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Long map(Long value) throws Exception {
+            Thread.sleep(1);
+            return value;
+        }
+    }
+
+    /** 64 keys. */
+    public static final class ModKey implements KeySelector<Long, Long> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Long getKey(Long value) {
+            return value % 64;
+        }
+    }
+
+    /** A second operator after the shuffle. */
+    public static final class Twice implements MapFunction<Long, Long> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Long map(Long value) {
+            return value * 2;
+        }
+    }
+
+    /** Drops every record, so that the sink after it prints nothing. */
+    public static final class DropAll implements FilterFunction<Long> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public boolean filter(Long value) {
+            return false;
+        }
+    }
+
+    private ContinuousJob() {}
+}
