@@ -1,0 +1,86 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking;
+
+import dev.flinkmetrics.benchmarks.Contender;
+import java.util.Properties;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.metrics.MetricConfig;
+import org.apache.flink.metrics.MetricGroup;
+
+/**
+ * Drives {@link SkyWalkingReporter} as Flink does; lives in the reporter's package to wait for an
+ * export through the package-private {@link SkyWalkingReporter#awaitExport(long)}.
+ */
+public final class SkyWalkingContender implements Contender {
+
+    private final String preset;
+    private final String compression;
+    private SkyWalkingReporter reporter;
+
+    public SkyWalkingContender(String preset) {
+        this(preset, "none");
+    }
+
+    public SkyWalkingContender(String preset, String compression) {
+        this.preset = preset;
+        this.compression = compression;
+    }
+
+    @Override
+    public void open(String otlpEndpoint) {
+        Properties p = new Properties();
+        p.setProperty("endpoint", otlpEndpoint);
+        p.setProperty("cluster", "orders-platform-prod-eu");
+        p.setProperty("preset", preset);
+        p.setProperty("compression", compression);
+        reporter = (SkyWalkingReporter) new SkyWalkingReporterFactory().createMetricReporter(p);
+        MetricConfig config = new MetricConfig();
+        config.putAll(p);
+        reporter.open(config);
+    }
+
+    @Override
+    public void notifyOfAddedMetric(Metric metric, String name, MetricGroup group) {
+        reporter.notifyOfAddedMetric(metric, name, group);
+    }
+
+    @Override
+    public long report() {
+        reporter.report();
+        return -1;
+    }
+
+    @Override
+    public void awaitDelivered() {
+        if (!reporter.awaitExport(120_000)) {
+            throw new IllegalStateException("export did not finish");
+        }
+        SelfMetrics self = reporter.selfMetrics();
+        if (self.exportFailures.get() != 0 || self.cyclesSkipped.get() != 0) {
+            throw new IllegalStateException(
+                    "export failures "
+                            + self.exportFailures.get()
+                            + ", skipped cycles "
+                            + self.cyclesSkipped.get());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (reporter != null) {
+            reporter.close();
+        }
+    }
+}
