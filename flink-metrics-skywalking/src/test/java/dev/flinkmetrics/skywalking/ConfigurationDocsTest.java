@@ -71,6 +71,36 @@ class ConfigurationDocsTest {
     }
 
     @Test
+    void exampleConfigurationsUseOnlyKnownKeys() throws Exception {
+        java.util.Set<String> known = new java.util.HashSet<>();
+        for (ReporterOption option : SkyWalkingReporterOptions.ALL) {
+            known.add(option.key);
+        }
+        known.addAll(
+                java.util.Arrays.asList(
+                        "factory.class",
+                        "interval",
+                        "filter.includes",
+                        "filter.excludes",
+                        "scope.variables.excludes",
+                        "scope.variables.additional"));
+        java.util.regex.Pattern key =
+                java.util.regex.Pattern.compile("^#?\\s*metrics\\.reporter\\.sw\\.([^:\\s]+):");
+        int seen = 0;
+        for (String file : new String[] {"config.yaml", "flink-conf.yaml"}) {
+            Path path = Paths.get("..", "examples", "flink-conf", file);
+            for (String line : Files.readAllLines(path, StandardCharsets.UTF_8)) {
+                java.util.regex.Matcher m = key.matcher(line);
+                if (m.find()) {
+                    seen++;
+                    assertThat(known).as(file + ": " + line).contains(m.group(1));
+                }
+            }
+        }
+        assertThat(seen).isGreaterThan(10);
+    }
+
+    @Test
     void documentationMatchesTheOptions() throws Exception {
         String expected = render();
         if (Boolean.getBoolean("docs.update")) {
