@@ -51,7 +51,7 @@ final class ContractCluster {
     static ContractCluster start(
             int taskManagers, int slots, String cluster, Map<String, String> reporters)
             throws Exception {
-        Configuration conf = new Configuration();
+        Configuration conf = loopbackConfiguration();
         for (Map.Entry<String, String> reporter : reporters.entrySet()) {
             String prefix = "metrics.reporter." + reporter.getKey() + ".";
             conf.setString(prefix + "factory.class", FACTORY);
@@ -63,14 +63,6 @@ final class ContractCluster {
         conf.set(
                 TaskManagerOptions.TASK_MANAGER_LOAD_BALANCE_MODE,
                 TaskManagerOptions.TaskManagerLoadBalanceMode.SLOTS);
-        // Loopback only.
-        conf.set(JobManagerOptions.ADDRESS, "127.0.0.1");
-        conf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
-        conf.set(TaskManagerOptions.HOST, "127.0.0.1");
-        conf.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
-        conf.set(RestOptions.ADDRESS, "127.0.0.1");
-        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-        conf.set(RestOptions.BIND_PORT, "0");
         // Small memory: the machine runs this next to a build.
         conf.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.parse("16m"));
         conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.parse("16m"));
@@ -92,6 +84,22 @@ final class ContractCluster {
         }
         TestStreamEnvironment.setAsContext(miniCluster, taskManagers * slots);
         return new ContractCluster(miniCluster);
+    }
+
+    /**
+     * A configuration that binds the JobManager, the TaskManagers and REST (on a free port) to
+     * 127.0.0.1 only.
+     */
+    static Configuration loopbackConfiguration() {
+        Configuration conf = new Configuration();
+        conf.set(JobManagerOptions.ADDRESS, "127.0.0.1");
+        conf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
+        conf.set(TaskManagerOptions.HOST, "127.0.0.1");
+        conf.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
+        conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.BIND_PORT, "0");
+        return conf;
     }
 
     /**

@@ -22,9 +22,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.JobManagerOptions;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.logging.log4j.Level;
@@ -45,7 +42,7 @@ class MiniClusterFaultsTest {
     void aBadOptionStopsOnlyThisReporterAndFlinkSaysWhich() throws Exception {
         try (OtlpTestServer server = new OtlpTestServer();
                 Capture log = Capture.root()) {
-            Configuration conf = loopback();
+            Configuration conf = ContractCluster.loopbackConfiguration();
             reporter(conf, "good", server.endpoint());
             reporter(conf, "bad", server.endpoint());
             conf.setString("metrics.reporter.bad.protocol", "carrier-pigeon");
@@ -84,7 +81,7 @@ class MiniClusterFaultsTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        Configuration conf = loopback();
+        Configuration conf = ContractCluster.loopbackConfiguration();
         reporter(conf, "sw", "http://127.0.0.1:" + closedPort);
         conf.setString("metrics.reporter.sw.timeout", "10 s");
         MiniCluster cluster = start(conf);
@@ -117,18 +114,6 @@ class MiniClusterFaultsTest {
         conf.setString(prefix + "endpoint", endpoint);
         conf.setString(prefix + "cluster", "faults");
         conf.setString(prefix + "interval", "1 s");
-    }
-
-    private static Configuration loopback() {
-        Configuration conf = new Configuration();
-        conf.set(JobManagerOptions.ADDRESS, "127.0.0.1");
-        conf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
-        conf.set(TaskManagerOptions.HOST, "127.0.0.1");
-        conf.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
-        conf.set(RestOptions.ADDRESS, "127.0.0.1");
-        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-        conf.set(RestOptions.BIND_PORT, "0");
-        return conf;
     }
 
     private static MiniCluster start(Configuration conf) throws Exception {

@@ -13,6 +13,18 @@
  */
 package dev.flinkmetrics.skywalking.e2e;
 
+import static dev.flinkmetrics.skywalking.e2e.ContractAssertions.checkJobLabels;
+import static dev.flinkmetrics.skywalking.e2e.ContractAssertions.checkNoPointJobName;
+import static dev.flinkmetrics.skywalking.e2e.ContractAssertions.checkNoRunningJobs;
+import static dev.flinkmetrics.skywalking.e2e.ContractAssertions.checkNoSeriesOfJob;
+import static dev.flinkmetrics.skywalking.e2e.ContractAssertions.checkOnlyContractOrOwnNames;
+import static dev.flinkmetrics.skywalking.e2e.ContractAssertions.checkRecordsOutGrows;
+import static dev.flinkmetrics.skywalking.e2e.ContractAssertions.checkUniqueWithinRequest;
+import static dev.flinkmetrics.skywalking.e2e.ContractAssertions.checkValuesFinite;
+import static dev.flinkmetrics.skywalking.e2e.ContractAssertions.jobManagerNames;
+import static dev.flinkmetrics.skywalking.e2e.ContractAssertions.labelValues;
+import static dev.flinkmetrics.skywalking.e2e.ContractAssertions.names;
+import static dev.flinkmetrics.skywalking.e2e.ContractAssertions.taskManagerNames;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -21,20 +33,13 @@ import dev.flinkmetrics.skywalking.OtlpTestServer.Received;
 import dev.flinkmetrics.skywalking.OtlpTestServer.Sample;
 import dev.flinkmetrics.skywalking.e2e.job.ContinuousJob;
 import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.metrics.v1.Metric;
-import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
-import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
-import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -175,15 +180,7 @@ class StandaloneClusterIT {
                         "contract names that did not arrive from Flink %s in %d requests",
                         version, received.size())
                 .isEmpty();
-        assertThat(names)
-                .allSatisfy(
-                        n ->
-                                assertThat(
-                                                ContractNames.all().contains(n)
-                                                        || n.startsWith(
-                                                                ContractNames.REPORTER_OWN_PREFIX))
-                                        .as("%s is a contract name or the reporter's own", n)
-                                        .isTrue());
+        checkOnlyContractOrOwnNames(names);
         checkRoleLabels(samples, cluster);
         checkEntities(samples, cluster);
         checkResources(received);
@@ -210,13 +207,8 @@ class StandaloneClusterIT {
     }
 
     private static void checkRoleLabels(List<Sample> samples, String cluster) {
-        Set<String> jobManagerNames = new HashSet<>(ContractNames.jobManagerJvm());
-        jobManagerNames.addAll(ContractNames.JOB_MANAGER);
-        jobManagerNames.addAll(ContractNames.JOB);
-        Set<String> taskManagerNames = new HashSet<>(ContractNames.taskManagerJvm());
-        taskManagerNames.addAll(ContractNames.TASK_MANAGER);
-        taskManagerNames.addAll(ContractNames.TASK);
-        taskManagerNames.addAll(ContractNames.OPERATOR);
+        Set<String> jobManagerNames = jobManagerNames();
+        Set<String> taskManagerNames = taskManagerNames();
 
         for (Sample s : samples) {
             if (s.name.startsWith(ContractNames.REPORTER_OWN_PREFIX)) {
@@ -246,23 +238,7 @@ class StandaloneClusterIT {
             } else {
                 fail("sample of neither role: %s", s);
             }
-            if (ContractNames.JOB.contains(s.name)) {
-                assertThat(s.labels)
-                        .as("job sample %s", s)
-                        .containsEntry("flink_job_name", JOB_LABEL);
-            }
-            if (ContractNames.TASK.contains(s.name)) {
-                assertThat(s.labels)
-                        .as("task sample %s", s)
-                        .containsEntry("flink_job_name", JOB_LABEL);
-                assertThat(s.labels.get("task_name")).as("task_name of %s", s).isNotEmpty();
-            }
-            if (ContractNames.OPERATOR.contains(s.name)) {
-                assertThat(s.labels)
-                        .as("operator sample %s", s)
-                        .containsEntry("flink_job_name", JOB_LABEL);
-                assertThat(s.labels.get("operator_name")).as("operator_name of %s", s).isNotEmpty();
-            }
+            checkJobLabels(s, JOB_LABEL);
         }
     }
 
@@ -328,83 +304,6 @@ class StandaloneClusterIT {
                 .containsExactly(JM_SERVICE);
     }
 
-    /** Flink's {@code <job_name>} must never arrive as a point attribute {@code job_name}. */
-    private static void checkNoPointJobName(List<Received> received) {
-        int points = 0;
-        for (Received r : received) {
-            for (ResourceMetrics rm : r.request.getResourceMetricsList()) {
-                for (ScopeMetrics sm : rm.getScopeMetricsList()) {
-                    for (Metric m : sm.getMetricsList()) {
-                        List<List<KeyValue>> all = new ArrayList<>();
-                        for (NumberDataPoint p : m.getGauge().getDataPointsList()) {
-                            all.add(p.getAttributesList());
-                        }
-                        for (NumberDataPoint p : m.getSum().getDataPointsList()) {
-                            all.add(p.getAttributesList());
-                        }
-                        for (SummaryDataPoint p : m.getSummary().getDataPointsList()) {
-                            all.add(p.getAttributesList());
-                        }
-                        for (List<KeyValue> attributes : all) {
-                            points++;
-                            for (KeyValue kv : attributes) {
-                                assertThat(kv.getKey())
-                                        .as("point attribute of %s", m.getName())
-                                        .isNotEqualTo("job_name");
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        assertThat(points).as("points checked").isPositive();
-    }
-
-    private static void checkValuesFinite(List<Sample> samples) {
-        assertThat(samples)
-                .allSatisfy(
-                        s -> assertThat(Double.isFinite(s.value)).as("%s is finite", s).isTrue());
-    }
-
-    /** OAP keeps one window per name and label set: two such points in a request collide. */
-    private static void checkUniqueWithinRequest(List<Received> received) {
-        for (Received r : received) {
-            Set<String> seen = new HashSet<>();
-            for (Sample s : OtlpTestServer.toSamples(r.request)) {
-                String key = s.name + new TreeMap<>(s.labels);
-                assertThat(seen.add(key)).as("only once in its request: %s", key).isTrue();
-            }
-        }
-    }
-
-    /** Task numRecordsOut is a counter: no series goes down, and the records flow. */
-    private static void checkRecordsOutGrows(List<Received> received) {
-        Map<String, List<Double>> bySeries = new LinkedHashMap<>();
-        for (Received r : received) {
-            for (Sample s : OtlpTestServer.toSamples(r.request)) {
-                if (s.name.equals("flink_taskmanager_job_task_numRecordsOut")) {
-                    bySeries.computeIfAbsent(
-                                    String.valueOf(new TreeMap<>(s.labels)), k -> new ArrayList<>())
-                            .add(s.value);
-                }
-            }
-        }
-        assertThat(bySeries).as("numRecordsOut series").isNotEmpty();
-        boolean grew = false;
-        for (Map.Entry<String, List<Double>> series : bySeries.entrySet()) {
-            List<Double> values = series.getValue();
-            for (int i = 1; i < values.size(); i++) {
-                assertThat(values.get(i))
-                        .as("numRecordsOut of %s never decreases: %s", series.getKey(), values)
-                        .isGreaterThanOrEqualTo(values.get(i - 1));
-            }
-            if (values.size() > 1 && values.get(values.size() - 1) > values.get(0)) {
-                grew = true;
-            }
-        }
-        assertThat(grew).as("some numRecordsOut grows over time: %s", bySeries).isTrue();
-    }
-
     /**
      * The reporter came from {@code plugins/skywalking/} through Flink's plugin mechanism in every
      * process, and its own startup line names the jar's version.
@@ -467,15 +366,7 @@ class StandaloneClusterIT {
         server.clear();
         Thread.sleep(3 * REPORT_INTERVAL_MILLIS + 500);
         List<Sample> after = server.samples();
-        List<Sample> ofJob =
-                after.stream()
-                        .filter(s -> s.labels.containsKey("flink_job_name"))
-                        .collect(Collectors.toList());
-        if (!ofJob.isEmpty()) {
-            fail(
-                    "series of the cancelled job still arrive, e.g. %s",
-                    ofJob.subList(0, Math.min(5, ofJob.size())));
-        }
+        checkNoSeriesOfJob(after);
         assertThat(
                         after.stream()
                                 .filter(s -> s.name.equals("flink_taskmanager_Status_JVM_CPU_Load"))
@@ -483,13 +374,7 @@ class StandaloneClusterIT {
                                 .collect(Collectors.toSet()))
                 .as("TaskManagers still reporting JVM samples")
                 .containsExactlyInAnyOrder("tm_1", "tm_2");
-        assertThat(
-                        after.stream()
-                                .filter(s -> s.name.equals("flink_jobmanager_numRunningJobs"))
-                                .map(s -> s.value)
-                                .collect(Collectors.toSet()))
-                .as("numRunningJobs after cancelling")
-                .containsExactly(0.0);
+        checkNoRunningJobs(after);
     }
 
     /** lib/ is Flink's class path: nothing of the plugin, and no gRPC, may be on it. */
@@ -555,25 +440,6 @@ class StandaloneClusterIT {
         int ma = Integer.parseInt(parts[0]);
         int mi = Integer.parseInt(parts[1]);
         return ma < major || (ma == major && mi < minor);
-    }
-
-    private static Set<String> names(List<Sample> samples) {
-        Set<String> names = new TreeSet<>();
-        for (Sample s : samples) {
-            names.add(s.name);
-        }
-        return names;
-    }
-
-    private static Set<String> labelValues(List<Sample> samples, String label) {
-        Set<String> values = new TreeSet<>();
-        for (Sample s : samples) {
-            String v = s.labels.get(label);
-            if (v != null) {
-                values.add(v);
-            }
-        }
-        return Collections.unmodifiableSet(values);
     }
 
     private static String since(long startNanos) {
