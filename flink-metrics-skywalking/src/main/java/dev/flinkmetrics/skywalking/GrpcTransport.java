@@ -211,12 +211,9 @@ final class GrpcTransport implements Transport {
                                 + " ms; it may be overloaded, or the address may drop packets.",
                         null);
             case RESOURCE_EXHAUSTED:
-                if (String.valueOf(status.getDescription())
-                                .toLowerCase(java.util.Locale.ROOT)
-                                .contains("size")
-                        || String.valueOf(status.getDescription())
-                                .toLowerCase(java.util.Locale.ROOT)
-                                .contains("larger")) {
+                String description =
+                        String.valueOf(status.getDescription()).toLowerCase(java.util.Locale.ROOT);
+                if (description.contains("size") || description.contains("larger")) {
                     return new ExportException(
                             ExportException.Kind.REJECTED,
                             message,

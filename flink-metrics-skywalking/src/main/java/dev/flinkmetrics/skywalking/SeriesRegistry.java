@@ -64,16 +64,21 @@ final class SeriesRegistry {
         if (kind == null) {
             return Added.UNSUPPORTED_TYPE;
         }
-        String key = id.resourceKey();
-        ProcessResource resource = resources.get(key);
+        ProcessResource resource = resources.get(id.resourceKey);
         if (resource == null) {
             resource = new ProcessResource(id.role, id.node, id.processLabels, cluster);
             boolean first = resources.isEmpty();
-            resources.put(key, resource);
+            resources.put(id.resourceKey, resource);
             if (first) {
                 LabelSet none = LabelSet.of(Collections.emptySortedMap());
                 for (OwnMetric own : ownMetrics) {
-                    addTo(resource, own.name, none, own.metric, nowNanos);
+                    addTo(
+                            resource,
+                            own.name,
+                            Series.kindOf(own.metric),
+                            none,
+                            own.metric,
+                            nowNanos);
                 }
             }
         }
@@ -81,12 +86,16 @@ final class SeriesRegistry {
         if (family != null && family.kind != kind) {
             return Added.KIND_CONFLICT;
         }
-        return addTo(resource, id.name, id.labelSet, metric, nowNanos);
+        return addTo(resource, id.name, kind, id.labelSet, metric, nowNanos);
     }
 
     private Added addTo(
-            ProcessResource resource, String name, LabelSet labels, Metric metric, long nowNanos) {
-        Series.Kind kind = Series.kindOf(metric);
+            ProcessResource resource,
+            String name,
+            Series.Kind kind,
+            LabelSet labels,
+            Metric metric,
+            long nowNanos) {
         MetricFamily family = resource.families.get(name);
         if (family == null) {
             family = new MetricFamily(resource, name, kind);
@@ -107,7 +116,7 @@ final class SeriesRegistry {
      * the series that won stays.
      */
     boolean remove(SeriesTranslator.SeriesId id, Metric metric) {
-        ProcessResource resource = resources.get(id.resourceKey());
+        ProcessResource resource = resources.get(id.resourceKey);
         if (resource == null) {
             return false;
         }
@@ -125,7 +134,7 @@ final class SeriesRegistry {
         if (family.series.isEmpty()) {
             resource.families.remove(id.name);
             if (resource.families.isEmpty()) {
-                resources.remove(id.resourceKey());
+                resources.remove(id.resourceKey);
             }
         }
         return true;

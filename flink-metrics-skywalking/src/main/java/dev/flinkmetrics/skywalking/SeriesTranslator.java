@@ -65,6 +65,9 @@ final class SeriesTranslator {
         /** {@link #labels}, encoded. */
         final LabelSet labelSet;
 
+        /** Which resource the series belongs to. */
+        final String resourceKey;
+
         SeriesId(String name, Role role, String node, Labels labels) {
             this.name = name;
             this.role = role;
@@ -72,11 +75,7 @@ final class SeriesTranslator {
             this.processLabels = labels.process;
             this.labels = labels.point;
             this.labelSet = labels.encoded;
-        }
-
-        /** Which resource the series belongs to. */
-        String resourceKey() {
-            return role.name() + '/' + node + '/' + processLabels;
+            this.resourceKey = role.name() + '/' + node + '/' + processLabels;
         }
 
         @Override

@@ -63,7 +63,7 @@ class SeriesTranslatorTest {
         SeriesTranslator.SeriesId a = all.translate("a", g);
         SeriesTranslator.SeriesId b = all.translate("b", g);
         assertThat(b.labelSet).isSameAs(a.labelSet);
-        assertThat(b.resourceKey()).isEqualTo(a.resourceKey());
+        assertThat(b.resourceKey).isEqualTo(a.resourceKey);
     }
 
     @Test
