@@ -24,10 +24,8 @@ import java.math.BigDecimal;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Collectors;
 import org.apache.flink.metrics.Gauge;
-import org.apache.flink.metrics.MetricConfig;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.logging.log4j.Level;
@@ -48,11 +46,11 @@ class BadMetricsTest {
     void setUp() throws Exception {
         server = new OtlpTestServer();
         log = LogCapture.capture();
-        Properties p = new MetricConfig();
-        p.put("endpoint", server.endpoint());
-        p.put("cluster", "bad");
-        p.put("preset", "all");
-        reporter = (SkyWalkingReporter) new SkyWalkingReporterFactory().createMetricReporter(p);
+        reporter =
+                TestGroups.reporter(
+                        new String[] {
+                            "endpoint", server.endpoint(), "cluster", "bad", "preset", "all"
+                        });
     }
 
     @AfterEach

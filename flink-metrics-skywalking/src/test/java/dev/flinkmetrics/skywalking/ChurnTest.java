@@ -19,7 +19,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -27,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
-import org.apache.flink.metrics.MetricConfig;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.logging.log4j.Level;
@@ -41,12 +39,11 @@ class ChurnTest {
             throws Exception {
         try (OtlpTestServer server = new OtlpTestServer();
                 LogCapture log = LogCapture.capture()) {
-            Properties p = new MetricConfig();
-            p.put("endpoint", server.endpoint());
-            p.put("cluster", "churn");
-            p.put("preset", "all");
             SkyWalkingReporter reporter =
-                    (SkyWalkingReporter) new SkyWalkingReporterFactory().createMetricReporter(p);
+                    TestGroups.reporter(
+                            new String[] {
+                                "endpoint", server.endpoint(), "cluster", "churn", "preset", "all"
+                            });
             MetricGroup tm = group("taskmanager", TestGroups.taskManagerVariables());
             reporter.notifyOfAddedMetric(new SimpleCounter(), "baseline", tm);
             int baseline = reporter.seriesCount();

@@ -23,11 +23,9 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.GZIPInputStream;
-import org.apache.flink.metrics.MetricConfig;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterEach;
@@ -79,14 +77,12 @@ class HttpProtocolTest {
     }
 
     private void create(String... keyValues) {
-        Properties p = new MetricConfig();
-        p.put("protocol", "http/protobuf");
-        p.put("endpoint", "http://127.0.0.1:" + http.getAddress().getPort());
-        p.put("cluster", "http");
-        for (int i = 0; i < keyValues.length; i += 2) {
-            p.put(keyValues[i], keyValues[i + 1]);
-        }
-        reporter = (SkyWalkingReporter) new SkyWalkingReporterFactory().createMetricReporter(p);
+        String[] defaults = {
+            "protocol", "http/protobuf",
+            "endpoint", "http://127.0.0.1:" + http.getAddress().getPort(),
+            "cluster", "http"
+        };
+        reporter = TestGroups.reporter(defaults, keyValues);
         SimpleCounter c = new SimpleCounter();
         c.inc(3);
         reporter.notifyOfAddedMetric(

@@ -18,10 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.apache.flink.metrics.MetricConfig;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.logging.log4j.Level;
@@ -62,14 +60,8 @@ class ReceiverFaultsTest {
     }
 
     private void createReporter(String... keyValues) {
-        Properties p = new MetricConfig();
-        p.put("endpoint", server.endpoint());
-        p.put("cluster", "faults");
-        p.put("timeout", "1 s");
-        for (int i = 0; i < keyValues.length; i += 2) {
-            p.put(keyValues[i], keyValues[i + 1]);
-        }
-        reporter = (SkyWalkingReporter) new SkyWalkingReporterFactory().createMetricReporter(p);
+        String[] defaults = {"endpoint", server.endpoint(), "cluster", "faults", "timeout", "1 s"};
+        reporter = TestGroups.reporter(defaults, keyValues);
         MetricGroup jm = group("jobmanager", TestGroups.jobManagerVariables());
         reporter.notifyOfAddedMetric(new SimpleCounter(), "numRunningJobs", jm);
     }

@@ -18,8 +18,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
-import java.util.Properties;
-import org.apache.flink.metrics.MetricConfig;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterEach;
@@ -67,14 +65,8 @@ class SecurityTest {
     }
 
     private SkyWalkingReporter create(String endpoint, String... keyValues) {
-        Properties p = new MetricConfig();
-        p.put("endpoint", endpoint);
-        p.put("cluster", "secure");
-        p.put("timeout", "2 s");
-        for (int i = 0; i < keyValues.length; i += 2) {
-            p.put(keyValues[i], keyValues[i + 1]);
-        }
-        reporter = (SkyWalkingReporter) new SkyWalkingReporterFactory().createMetricReporter(p);
+        String[] defaults = {"endpoint", endpoint, "cluster", "secure", "timeout", "2 s"};
+        reporter = TestGroups.reporter(defaults, keyValues);
         assertThat(reporter.toString()).doesNotContain(TOKEN);
         reporter.notifyOfAddedMetric(
                 new SimpleCounter(),

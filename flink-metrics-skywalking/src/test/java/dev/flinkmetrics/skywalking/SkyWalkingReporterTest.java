@@ -17,7 +17,6 @@ import static dev.flinkmetrics.skywalking.TestGroups.group;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -49,14 +48,10 @@ class SkyWalkingReporterTest {
     }
 
     private SkyWalkingReporter create(String... keyValues) {
-        Properties p = new MetricConfig();
-        p.put("endpoint", server.endpoint());
-        p.put("cluster", "test-cluster");
-        p.put("timeout", "3 s");
-        for (int i = 0; i < keyValues.length; i += 2) {
-            p.put(keyValues[i], keyValues[i + 1]);
-        }
-        reporter = (SkyWalkingReporter) new SkyWalkingReporterFactory().createMetricReporter(p);
+        String[] defaults = {
+            "endpoint", server.endpoint(), "cluster", "test-cluster", "timeout", "3 s"
+        };
+        reporter = TestGroups.reporter(defaults, keyValues);
         reporter.open(new MetricConfig());
         return reporter;
     }

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.metrics.CharacterFilter;
+import org.apache.flink.metrics.MetricConfig;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.util.TestMetricGroup;
 
@@ -75,10 +76,24 @@ final class TestGroups {
     }
 
     static ReporterConfig config(String... keyValues) {
-        Properties p = new Properties();
+        return ReporterConfig.fromProperties(properties(keyValues));
+    }
+
+    /**
+     * A reporter made by the factory from these options, as Flink makes it. Options are key-value
+     * pairs; a later pair overrides an earlier one, so tests pass their defaults first.
+     */
+    static SkyWalkingReporter reporter(String[] defaults, String... keyValues) {
+        Properties p = properties(defaults);
+        p.putAll(properties(keyValues));
+        return (SkyWalkingReporter) new SkyWalkingReporterFactory().createMetricReporter(p);
+    }
+
+    private static Properties properties(String... keyValues) {
+        Properties p = new MetricConfig();
         for (int i = 0; i < keyValues.length; i += 2) {
             p.put(keyValues[i], keyValues[i + 1]);
         }
-        return ReporterConfig.fromProperties(p);
+        return p;
     }
 }
