@@ -13,10 +13,9 @@
  */
 package dev.flinkmetrics.skywalking.e2e;
 
+import dev.flinkmetrics.skywalking.e2e.job.ContinuousJob;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.MemorySize;
@@ -26,7 +25,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.util.TestStreamEnvironment;
 
 /**
@@ -103,25 +101,12 @@ final class ContractCluster {
     }
 
     /**
-     * Submits a job that runs until cancelled: a FLIP-27 number source, a map, keyBy, a map that
-     * sleeps about a millisecond per record and a discarding sink, all at parallelism 2, with
-     * checkpoints every 500 ms.
+     * Submits {@link ContinuousJob}'s pipeline, which runs until cancelled, with checkpoints every
+     * 500 ms.
      */
     JobClient submitJob(String jobName) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        env.enableCheckpointing(500);
-        // The slow map sits behind the keyBy, in its own task, so the source task feels back
-        // pressure and the back-pressure panels have something to show.
-        env.fromSequence(0, Long.MAX_VALUE)
-                .name("numbers")
-                .map(new Double())
-                .name("double")
-                .keyBy(new ModKey())
-                .map(new SlowMap())
-                .name("slow-map")
-                .sinkTo(new DiscardingSink<>())
-                .name("discard");
+        ContinuousJob.define(env, 500);
         return env.executeAsync(jobName);
     }
 
@@ -160,34 +145,6 @@ final class ContractCluster {
             TestStreamEnvironment.unsetAsContext();
         } finally {
             miniCluster.close();
-        }
-    }
-
-    private static final class SlowMap implements MapFunction<Long, Long> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public Long map(Long value) throws Exception {
-            Thread.sleep(1);
-            return value;
-        }
-    }
-
-    private static final class ModKey implements KeySelector<Long, Long> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public Long getKey(Long value) {
-            return value % 64;
-        }
-    }
-
-    private static final class Double implements MapFunction<Long, Long> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public Long map(Long value) {
-            return value * 2;
         }
     }
 }

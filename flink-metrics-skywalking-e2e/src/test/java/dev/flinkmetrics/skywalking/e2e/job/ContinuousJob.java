@@ -22,10 +22,10 @@ import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The job the standalone-cluster test submits as a jar over REST. It runs until cancelled: a
- * FLIP-27 number source with event timestamps, a map that sleeps about a millisecond per record,
- * keyBy, a second map, a filter that drops everything and a print sink, at parallelism 2 with
- * checkpoints every second.
+ * The job of the end-to-end tests and the demo; the standalone-cluster test submits it as a jar
+ * over REST. It runs until cancelled: a FLIP-27 number source with event timestamps, a map, keyBy,
+ * a map that sleeps about a millisecond per record, a filter that drops everything and a print
+ * sink, at parallelism 2 with checkpoints.
  *
  * <p>It links only API that Flink 1.18 to 2.x all have ({@code fromSource}, {@code
  * NumberSequenceSource}, {@code print}), and it is the only content of the job jar, so it must not
@@ -36,25 +36,37 @@ public final class ContinuousJob {
     public static void main(String[] args) throws Exception {
         String jobName = args.length > 0 ? args[0] : "e2e-job";
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        define(env, 1000);
+        env.execute(jobName);
+    }
+
+    /**
+     * Adds the pipeline to {@code env}; the MiniCluster tests and the demo run the same one. The
+     * slow map sits behind the keyBy, in its own task, so the source task feels back pressure and
+     * the back-pressure panels have something to show.
+     */
+    public static void define(StreamExecutionEnvironment env, long checkpointMillis) {
         env.setParallelism(2);
-        env.enableCheckpointing(1000);
+        env.enableCheckpointing(checkpointMillis);
+        // Under that back pressure an aligned barrier waits behind every queued record (a
+        // millisecond each); unaligned ones overtake them, so checkpoints keep completing.
+        env.getCheckpointConfig().enableUnalignedCheckpoints();
         env.fromSource(
                         new NumberSequenceSource(0, Long.MAX_VALUE),
                         WatermarkStrategy.<Long>forMonotonousTimestamps()
                                 .withTimestampAssigner(new WallClock()),
                         "numbers")
+                .map(new Twice())
+                .name("twice")
+                .keyBy(new ModKey())
                 .map(new SlowMap())
                 .name("slow-map")
-                .keyBy(new ModKey())
-                .map(new Twice())
-                .name("keyed-map")
                 .filter(new DropAll())
                 .name("drop-all")
                 // Flink 1.18 has no Sink V2 DiscardingSink and 2.x no SinkFunction one; print()
                 // exists in both, and the filter before it lets nothing through.
                 .print()
                 .name("print-nothing");
-        env.execute(jobName);
     }
 
     /** Event time = wall clock, so that the source reports an emit event-time lag. */
@@ -88,7 +100,7 @@ public final class ContinuousJob {
         }
     }
 
-    /** A second operator after the shuffle. */
+    /** An operator chained to the source. */
     public static final class Twice implements MapFunction<Long, Long> {
         private static final long serialVersionUID = 1L;
 
