@@ -49,16 +49,10 @@ public final class Demo {
     private static final long PREVIEW_EVERY_MILLIS = 10_000;
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (eq > 0) {
-                options.put(arg.substring(0, eq).replaceFirst("^-+", ""), arg.substring(eq + 1));
-            }
-        }
-        String endpoint = option(options, "endpoint", "");
-        String clusterName = option(options, "cluster", "demo-cluster");
-        long seconds = Long.parseLong(option(options, "demo.seconds", "60"));
+        MainOptions options = new MainOptions(args);
+        String endpoint = options.get("endpoint", "");
+        String clusterName = options.get("cluster", "demo-cluster");
+        long seconds = Long.parseLong(options.get("demo.seconds", "60"));
 
         int status = 0;
         try {
@@ -182,14 +176,6 @@ public final class Demo {
         } catch (Exception e) {
             return "status unknown (" + e.getClass().getSimpleName() + ")";
         }
-    }
-
-    private static String option(Map<String, String> args, String key, String fallback) {
-        String value = args.get(key);
-        if (value == null) {
-            value = System.getProperty(key);
-        }
-        return value == null || value.trim().isEmpty() ? fallback : value.trim();
     }
 
     private Demo() {}

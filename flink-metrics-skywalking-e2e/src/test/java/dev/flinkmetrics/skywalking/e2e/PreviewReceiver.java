@@ -24,10 +24,8 @@ import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -66,17 +64,11 @@ public final class PreviewReceiver {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (eq > 0) {
-                options.put(arg.substring(0, eq).replaceFirst("^-+", ""), arg.substring(eq + 1));
-            }
-        }
-        String bind = option(options, "bind", "127.0.0.1");
-        int port = Integer.parseInt(option(options, "port", "11800"));
-        long interval = Long.parseLong(option(options, "preview.interval", "10"));
-        long seconds = Long.parseLong(option(options, "preview.seconds", "0"));
+        MainOptions options = new MainOptions(args);
+        String bind = options.get("bind", "127.0.0.1");
+        int port = Integer.parseInt(options.get("port", "11800"));
+        long interval = Long.parseLong(options.get("preview.interval", "10"));
+        long seconds = Long.parseLong(options.get("preview.seconds", "0"));
         if (interval <= 0) {
             throw new IllegalArgumentException("preview.interval must be positive: " + interval);
         }
@@ -165,14 +157,6 @@ public final class PreviewReceiver {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static String option(Map<String, String> args, String key, String fallback) {
-        String value = args.get(key);
-        if (value == null) {
-            value = System.getProperty(key);
-        }
-        return value == null || value.trim().isEmpty() ? fallback : value.trim();
     }
 
     private final class Service extends MetricsServiceGrpc.MetricsServiceImplBase {
