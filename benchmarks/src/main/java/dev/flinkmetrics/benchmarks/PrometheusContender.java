@@ -18,9 +18,7 @@ import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URL;
-import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricConfig;
-import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.prometheus.PrometheusReporter;
 import org.apache.flink.metrics.prometheus.PrometheusReporterFactory;
 
@@ -28,9 +26,8 @@ import org.apache.flink.metrics.prometheus.PrometheusReporterFactory;
  * Flink's {@link PrometheusReporter}: one report is one scrape of {@code /metrics} over loopback
  * (plain text, no gzip: the client sends no Accept-Encoding).
  */
-final class PrometheusContender implements Contender {
+final class PrometheusContender extends ReporterContender<PrometheusReporter> {
 
-    private PrometheusReporter reporter;
     private URL url;
     private final byte[] buffer = new byte[64 * 1024];
 
@@ -45,11 +42,6 @@ final class PrometheusContender implements Contender {
         reporter = new PrometheusReporterFactory().createMetricReporter(config);
         reporter.open(config);
         url = new URL("http://127.0.0.1:" + port + "/metrics");
-    }
-
-    @Override
-    public void notifyOfAddedMetric(Metric metric, String name, MetricGroup group) {
-        reporter.notifyOfAddedMetric(metric, name, group);
     }
 
     @Override
@@ -101,12 +93,5 @@ final class PrometheusContender implements Contender {
     @Override
     public boolean isPull() {
         return true;
-    }
-
-    @Override
-    public void close() {
-        if (reporter != null) {
-            reporter.close();
-        }
     }
 }

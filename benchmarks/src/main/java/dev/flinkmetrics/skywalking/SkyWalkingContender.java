@@ -13,21 +13,18 @@
  */
 package dev.flinkmetrics.skywalking;
 
-import dev.flinkmetrics.benchmarks.Contender;
+import dev.flinkmetrics.benchmarks.ReporterContender;
 import java.util.Properties;
-import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricConfig;
-import org.apache.flink.metrics.MetricGroup;
 
 /**
  * Drives {@link SkyWalkingReporter} as Flink does; lives in the reporter's package to wait for an
  * export through the package-private {@link SkyWalkingReporter#awaitExport(long)}.
  */
-public final class SkyWalkingContender implements Contender {
+public final class SkyWalkingContender extends ReporterContender<SkyWalkingReporter> {
 
     private final String preset;
     private final String compression;
-    private SkyWalkingReporter reporter;
 
     public SkyWalkingContender(String preset) {
         this(preset, "none");
@@ -52,11 +49,6 @@ public final class SkyWalkingContender implements Contender {
     }
 
     @Override
-    public void notifyOfAddedMetric(Metric metric, String name, MetricGroup group) {
-        reporter.notifyOfAddedMetric(metric, name, group);
-    }
-
-    @Override
     public long report() {
         reporter.report();
         return -1;
@@ -74,13 +66,6 @@ public final class SkyWalkingContender implements Contender {
                             + self.exportFailures.get()
                             + ", skipped cycles "
                             + self.cyclesSkipped.get());
-        }
-    }
-
-    @Override
-    public void close() {
-        if (reporter != null) {
-            reporter.close();
         }
     }
 }

@@ -13,10 +13,8 @@
  */
 package org.apache.flink.metrics.otel;
 
-import dev.flinkmetrics.benchmarks.Contender;
-import org.apache.flink.metrics.Metric;
+import dev.flinkmetrics.benchmarks.ReporterContender;
 import org.apache.flink.metrics.MetricConfig;
-import org.apache.flink.metrics.MetricGroup;
 
 /**
  * Drives flink-metrics-otel's {@link OpenTelemetryMetricReporter} with its defaults (gRPC, no
@@ -24,9 +22,7 @@ import org.apache.flink.metrics.MetricGroup;
  * through the package-private {@code waitForLastReportToComplete()}, which returns once the sink
  * has answered.
  */
-public final class OtelContender implements Contender {
-
-    private OpenTelemetryMetricReporter reporter;
+public final class OtelContender extends ReporterContender<OpenTelemetryMetricReporter> {
 
     @Override
     public void open(String otlpEndpoint) {
@@ -34,11 +30,6 @@ public final class OtelContender implements Contender {
         config.setProperty("exporter.endpoint", otlpEndpoint);
         reporter = new OpenTelemetryMetricReporter();
         reporter.open(config);
-    }
-
-    @Override
-    public void notifyOfAddedMetric(Metric metric, String name, MetricGroup group) {
-        reporter.notifyOfAddedMetric(metric, name, group);
     }
 
     @Override
@@ -50,12 +41,5 @@ public final class OtelContender implements Contender {
     @Override
     public void awaitDelivered() {
         reporter.waitForLastReportToComplete();
-    }
-
-    @Override
-    public void close() {
-        if (reporter != null) {
-            reporter.close();
-        }
     }
 }
