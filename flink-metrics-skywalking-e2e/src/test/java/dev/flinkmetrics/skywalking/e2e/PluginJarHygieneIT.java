@@ -19,7 +19,9 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
@@ -27,6 +29,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,6 +51,15 @@ class PluginJarHygieneIT {
     private static final String NATIVE_PREFIX =
             "META-INF/native/libdev_flinkmetrics_skywalking_shaded_io_grpc_netty_shaded_netty_";
     private static final int JAVA_8_MAJOR = 52;
+
+    /** A line of the dependency list: group, artifact, version and the jar file. */
+    private static final Pattern CANDIDATE =
+            Pattern.compile(
+                    "^\\s*([^:\\s]+):([^:\\s]+):jar:([^:\\s]+):(?:compile|runtime):(\\S+\\.jar)");
+
+    /** {@code group:artifact} as NOTICE names a bundled artifact. */
+    private static final Pattern ARTIFACT =
+            Pattern.compile("[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+:[a-z][a-z0-9.-]*[a-z0-9]");
 
     private static JarFile jar;
 
@@ -195,6 +208,72 @@ class PluginJarHygieneIT {
         assertThat(jar.getEntry("META-INF/LICENSE"))
                 .as("META-INF/LICENSE in %s", jar.getName())
                 .isNotNull();
+    }
+
+    @Test
+    void noticeNamesExactlyTheBundledArtifactsWithTheirVersions() throws IOException {
+        Map<String, String> bundled = bundledArtifacts();
+        assertThat(bundled)
+                .as("artifacts whose classes are in %s", jar.getName())
+                .containsKey("io.grpc:grpc-api");
+
+        String notice = text("META-INF/NOTICE");
+        List<String> wrong = new ArrayList<>();
+        for (Map.Entry<String, String> artifact : bundled.entrySet()) {
+            String line =
+                    lines(notice).stream()
+                            .filter(l -> l.contains(artifact.getKey()))
+                            .findFirst()
+                            .orElse(null);
+            if (line == null) {
+                wrong.add(artifact.getKey() + " " + artifact.getValue() + " is not named");
+            } else if (!line.contains(" " + artifact.getValue())) {
+                wrong.add(artifact.getKey() + " is " + artifact.getValue() + ", NOTICE: " + line);
+            }
+        }
+        Matcher named = ARTIFACT.matcher(notice);
+        while (named.find()) {
+            if (!bundled.containsKey(named.group())) {
+                wrong.add(named.group() + " is named but not bundled");
+            }
+        }
+        assertThat(wrong)
+                .as(
+                        "flink-metrics-skywalking/src/main/resources/META-INF/NOTICE against the"
+                                + " artifacts bundled in %s",
+                        jar.getName())
+                .isEmpty();
+    }
+
+    /**
+     * The runtime artifacts (group:artifact to version) whose classes the shaded jar holds,
+     * relocated. The candidates are what the plugin's build listed next to the jar; an artifact the
+     * shade step left out (annotations, an empty jar) has none of its classes in the jar.
+     */
+    private static Map<String, String> bundledArtifacts() throws IOException {
+        Path candidates = Paths.get(jar.getName()).resolveSibling("bundle-candidates.txt");
+        assertThat(candidates).as("the plugin build's list of runtime artifacts").exists();
+        Map<String, String> bundled = new TreeMap<>();
+        for (String line : Files.readAllLines(candidates, StandardCharsets.UTF_8)) {
+            Matcher m = CANDIDATE.matcher(line);
+            if (!m.find()) {
+                continue;
+            }
+            try (JarFile dependency = new JarFile(m.group(4))) {
+                Enumeration<JarEntry> entries = dependency.entries();
+                while (entries.hasMoreElements()) {
+                    String name = entries.nextElement().getName();
+                    if (name.endsWith(".class")
+                            && !name.startsWith("META-INF/")
+                            && !name.endsWith("module-info.class")
+                            && jar.getEntry(OWN_PACKAGE + "shaded/" + name) != null) {
+                        bundled.put(m.group(1) + ":" + m.group(2), m.group(3));
+                        break;
+                    }
+                }
+            }
+        }
+        return bundled;
     }
 
     private static List<String> names() {
