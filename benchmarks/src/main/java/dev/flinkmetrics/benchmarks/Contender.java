@@ -49,11 +49,11 @@ public interface Contender extends AutoCloseable {
     static Contender create(String name) {
         switch (name) {
             case "skywalking-all":
-                return new dev.flinkmetrics.skywalking.SkyWalkingContender("all");
+                return new dev.flinkmetrics.skywalking.metrics.SkyWalkingContender("all");
             case "skywalking-preset":
-                return new dev.flinkmetrics.skywalking.SkyWalkingContender("skywalking");
+                return new dev.flinkmetrics.skywalking.metrics.SkyWalkingContender("skywalking");
             case "skywalking-all-gzip":
-                return new dev.flinkmetrics.skywalking.SkyWalkingContender("all", "gzip");
+                return new dev.flinkmetrics.skywalking.metrics.SkyWalkingContender("all", "gzip");
             case "read-only":
                 return new ReadOnlyContender();
             case "otel":

@@ -13,6 +13,14 @@
  */
 package dev.flinkmetrics.skywalking;
 
+import dev.flinkmetrics.skywalking.config.ConnectionSettings;
+import dev.flinkmetrics.skywalking.config.MetricsSettings;
+import dev.flinkmetrics.skywalking.config.OptionReader;
+import dev.flinkmetrics.skywalking.config.PluginVersion;
+import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
+import dev.flinkmetrics.skywalking.metrics.SkyWalkingMetricReporter;
+import dev.flinkmetrics.skywalking.transport.Sender;
+import java.util.List;
 import java.util.Properties;
 import org.apache.flink.metrics.reporter.MetricReporter;
 import org.apache.flink.metrics.reporter.MetricReporterFactory;
@@ -31,26 +39,32 @@ public class SkyWalkingReporterFactory implements MetricReporterFactory {
 
     @Override
     public MetricReporter createMetricReporter(Properties properties) {
-        ReporterConfig config = ReporterConfig.fromProperties(properties);
-        if (!config.unknownKeys.isEmpty()) {
+        OptionReader options = new OptionReader(properties);
+        ConnectionSettings connection = ConnectionSettings.read(options);
+        MetricsSettings settings = MetricsSettings.read(options);
+        List<String> unknownKeys = options.unknownKeys(SkyWalkingReporterOptions.ALL);
+        if (!unknownKeys.isEmpty()) {
             LOG.warn(
                     "Ignoring unknown reporter option(s) {}; the known ones are listed in the"
                             + " flink-metrics-skywalking documentation.",
-                    config.unknownKeys);
+                    unknownKeys);
         }
-        if (config.clusterDefaulted) {
+        if (settings.clusterDefaulted) {
             LOG.warn(
                     "{} is not set, so this cluster reports as SkyWalking service 'flink::{}'. Set"
                             + " it to a name of your own: clusters that share a name merge into one"
                             + " service.",
                     SkyWalkingReporterOptions.CLUSTER.fullKey(),
-                    config.cluster);
+                    settings.cluster);
         }
-        Transport transport =
-                config.protocol == ReporterConfig.Protocol.GRPC
-                        ? new GrpcTransport(config)
-                        : new HttpTransport(config);
-        LOG.info("flink-metrics-skywalking {} reporting with {}", Exporter.version(), config);
-        return new SkyWalkingReporter(config, transport);
+        Sender sender = Sender.create(connection, SkyWalkingMetricReporter.EXPORT_METHOD);
+        LOG.info(
+                "{} {} reporting with endpoint={}, {}, {}",
+                PluginVersion.NAME,
+                PluginVersion.version(),
+                sender.target(),
+                connection,
+                settings);
+        return new SkyWalkingMetricReporter(connection, settings, sender);
     }
 }

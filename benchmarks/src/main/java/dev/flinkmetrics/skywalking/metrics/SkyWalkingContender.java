@@ -11,17 +11,18 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
 import dev.flinkmetrics.benchmarks.ReporterContender;
+import dev.flinkmetrics.skywalking.SkyWalkingReporterFactory;
 import java.util.Properties;
 import org.apache.flink.metrics.MetricConfig;
 
 /**
- * Drives {@link SkyWalkingReporter} as Flink does; lives in the reporter's package to wait for an
- * export through the package-private {@link SkyWalkingReporter#awaitExport(long)}.
+ * Drives {@link SkyWalkingMetricReporter} as Flink does; lives in the reporter's package to wait
+ * for an export through the package-private {@link SkyWalkingMetricReporter#awaitExport(long)}.
  */
-public final class SkyWalkingContender extends ReporterContender<SkyWalkingReporter> {
+public final class SkyWalkingContender extends ReporterContender<SkyWalkingMetricReporter> {
 
     private final String preset;
     private final String compression;
@@ -42,7 +43,8 @@ public final class SkyWalkingContender extends ReporterContender<SkyWalkingRepor
         p.setProperty("cluster", "orders-platform-prod-eu");
         p.setProperty("preset", preset);
         p.setProperty("compression", compression);
-        reporter = (SkyWalkingReporter) new SkyWalkingReporterFactory().createMetricReporter(p);
+        reporter =
+                (SkyWalkingMetricReporter) new SkyWalkingReporterFactory().createMetricReporter(p);
         MetricConfig config = new MetricConfig();
         config.putAll(p);
         reporter.open(config);

@@ -16,9 +16,9 @@ package dev.flinkmetrics.skywalking.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.flinkmetrics.skywalking.OtlpTestServer;
-import dev.flinkmetrics.skywalking.OtlpTestServer.Received;
-import dev.flinkmetrics.skywalking.OtlpTestServer.Sample;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer.Received;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer.Sample;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;

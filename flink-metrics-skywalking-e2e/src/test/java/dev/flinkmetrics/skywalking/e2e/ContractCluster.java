@@ -16,6 +16,9 @@ package dev.flinkmetrics.skywalking.e2e;
 import dev.flinkmetrics.skywalking.e2e.job.ContinuousJob;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.MemorySize;
@@ -125,19 +128,14 @@ final class ContractCluster {
 
     /** Waits until the job has reached a terminal state or the time is up. */
     static void awaitTerminal(JobClient job, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (job.getJobStatus().get().isGloballyTerminalState()) {
-                    return;
-                }
-            } catch (Exception e) {
-                // The cluster forgets a finished job: that is terminal too.
-                return;
-            }
-            Thread.sleep(100);
+        try {
+            job.getJobExecutionResult().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            // Cancelled or failed: terminal too.
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(
+                    "job " + job.getJobID() + " did not end in " + timeout, e);
         }
-        throw new IllegalStateException("job " + job.getJobID() + " did not end in " + timeout);
     }
 
     void close() throws Exception {

@@ -13,8 +13,8 @@
  */
 package dev.flinkmetrics.skywalking.e2e;
 
-import dev.flinkmetrics.skywalking.OtlpTestServer;
-import dev.flinkmetrics.skywalking.OtlpTestServer.Sample;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer.Sample;
 import java.io.File;
 import java.net.URL;
 import java.net.URLClassLoader;

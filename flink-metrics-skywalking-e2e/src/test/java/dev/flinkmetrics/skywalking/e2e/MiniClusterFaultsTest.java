@@ -15,7 +15,8 @@ package dev.flinkmetrics.skywalking.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flinkmetrics.skywalking.OtlpTestServer;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
+import dev.flinkmetrics.skywalking.testing.ReporterHarness;
 import java.net.ServerSocket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -94,17 +95,7 @@ class MiniClusterFaultsTest {
             // Far below the 10 s timeout: the export in flight stops retrying on close.
             assertThat(millis).isLessThan(8000);
         }
-        long deadline = System.currentTimeMillis() + 5000;
-        List<String> left;
-        do {
-            Thread.sleep(100);
-            left =
-                    Thread.getAllStackTraces().keySet().stream()
-                            .filter(Thread::isAlive)
-                            .map(Thread::getName)
-                            .filter(n -> n.startsWith("flink-metrics-skywalking"))
-                            .collect(Collectors.toList());
-        } while (!left.isEmpty() && System.currentTimeMillis() < deadline);
+        List<String> left = ReporterHarness.awaitPluginThreadsGone(5000);
         assertThat(left).as("reporter threads after shutdown").isEmpty();
     }
 

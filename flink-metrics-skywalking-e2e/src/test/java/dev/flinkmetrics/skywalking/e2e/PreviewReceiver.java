@@ -13,8 +13,8 @@
  */
 package dev.flinkmetrics.skywalking.e2e;
 
-import dev.flinkmetrics.skywalking.OtlpTestServer;
-import dev.flinkmetrics.skywalking.OtlpTestServer.Sample;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer.Sample;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;

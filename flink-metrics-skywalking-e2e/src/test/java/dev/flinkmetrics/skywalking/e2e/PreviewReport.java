@@ -13,7 +13,7 @@
  */
 package dev.flinkmetrics.skywalking.e2e;
 
-import dev.flinkmetrics.skywalking.OtlpTestServer.Sample;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer.Sample;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -480,7 +480,11 @@ final class PreviewReport {
             List<String> parts = new ArrayList<>();
             for (String key :
                     Arrays.asList(
-                            "seriesExported", "exportFailures", "pointsDropped", "cyclesSkipped")) {
+                            "pointsExported",
+                            "exportFailures",
+                            "pointsDropped",
+                            "cyclesSkipped",
+                            "readFailures")) {
                 Double value = own.get(key);
                 if (value != null) {
                     parts.add(String.format(Locale.ROOT, "%s %,.0f", key, value));

@@ -27,9 +27,9 @@ import static dev.flinkmetrics.skywalking.e2e.ContractAssertions.names;
 import static dev.flinkmetrics.skywalking.e2e.ContractAssertions.taskManagerNames;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flinkmetrics.skywalking.OtlpTestServer;
-import dev.flinkmetrics.skywalking.OtlpTestServer.Received;
-import dev.flinkmetrics.skywalking.OtlpTestServer.Sample;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer.Received;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer.Sample;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -139,17 +139,19 @@ class SkyWalkingContractMiniClusterTest {
         cancelAndCheckSeriesStop();
     }
 
-    /** Polls until every name has arrived; returns those still missing at the deadline. */
+    /** Waits until every name has arrived; returns those still missing at the deadline. */
     private static Set<String> awaitNames(Set<String> expected, Duration timeout)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Set<String> missing = new TreeSet<>(expected);
         while (System.nanoTime() < deadline) {
+            int calls = server.calls();
             missing.removeAll(names(server.samples()));
             if (missing.isEmpty()) {
                 return missing;
             }
-            Thread.sleep(500);
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            server.awaitCalls(calls + 1, Math.max(1, left));
         }
         return missing;
     }

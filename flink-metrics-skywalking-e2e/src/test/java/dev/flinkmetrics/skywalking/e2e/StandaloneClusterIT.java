@@ -28,10 +28,10 @@ import static dev.flinkmetrics.skywalking.e2e.ContractAssertions.taskManagerName
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.flinkmetrics.skywalking.OtlpTestServer;
-import dev.flinkmetrics.skywalking.OtlpTestServer.Received;
-import dev.flinkmetrics.skywalking.OtlpTestServer.Sample;
 import dev.flinkmetrics.skywalking.e2e.job.ContinuousJob;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer.Received;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer.Sample;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import java.nio.file.Files;
@@ -197,11 +197,13 @@ class StandaloneClusterIT {
         Set<String> missing = new TreeSet<>(expected);
         while (System.nanoTime() < deadline) {
             flink.checkAlive();
+            int calls = server.calls();
             missing.removeAll(names(server.samples()));
             if (missing.isEmpty()) {
                 return missing;
             }
-            Thread.sleep(500);
+            // Woken by the next request; at most a second, to notice a process that died.
+            server.awaitCalls(calls + 1, 1000);
         }
         return missing;
     }

@@ -11,166 +11,109 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.config;
 
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.CLUSTER;
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.COMPRESSION;
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.ENDPOINT;
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.FILTER_LABEL_VALUE_CHARACTERS;
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.HEADERS;
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.INCLUDE_TASK_ATTEMPT_ID;
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.JOBMANAGER_NODE_VARIABLE;
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.MAX_REQUEST_SIZE;
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.PRESET;
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.PROTOCOL;
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.TASKMANAGER_NODE_VARIABLE;
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.TIMEOUT;
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.TLS_CA_CERT;
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.TLS_CLIENT_CERT;
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.TLS_CLIENT_KEY;
-import static dev.flinkmetrics.skywalking.SkyWalkingReporterOptions.TOKEN;
+import static dev.flinkmetrics.skywalking.config.OptionReader.invalid;
+import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.COMPRESSION;
+import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.ENDPOINT;
+import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.HEADERS;
+import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.PROTOCOL;
+import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.TIMEOUT;
+import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.TLS_CA_CERT;
+import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.TLS_CLIENT_CERT;
+import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.TLS_CLIENT_KEY;
+import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.TOKEN;
 
 import java.io.File;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.annotation.Internal;
 
 /**
- * The reporter's configuration, parsed and validated once. Values are read raw from the {@link
- * Properties} Flink hands over: with {@code config.yaml} they may be typed (Integer, Boolean, Map),
- * and several Flink releases' {@code MetricConfig} getters silently return the default for those.
+ * How to reach the OAP: endpoint, protocol, TLS, token, headers, timeout and compression. One
+ * immutable value that metrics, traces and events share; its {@link #toString()} masks secrets.
  */
-final class ReporterConfig {
+@Internal
+public final class ConnectionSettings {
 
-    enum Protocol {
+    /** The wire protocol. */
+    public enum Protocol {
         GRPC("grpc"),
         HTTP_PROTOBUF("http/protobuf");
 
-        final String value;
+        public final String value;
 
         Protocol(String value) {
             this.value = value;
         }
     }
 
-    enum Preset {
-        SKYWALKING("skywalking"),
-        ALL("all");
-
-        final String value;
-
-        Preset(String value) {
-            this.value = value;
-        }
-    }
-
-    enum Compression {
+    /** Request body compression. */
+    public enum Compression {
         NONE("none"),
         GZIP("gzip");
 
-        final String value;
+        public final String value;
 
         Compression(String value) {
             this.value = value;
         }
     }
 
-    static final String AUTHENTICATION_HEADER = "authentication";
-    static final int MIN_REQUEST_SIZE = 16 * 1024;
-    static final int MAX_REQUEST_SIZE_LIMIT = 256 * 1024 * 1024;
+    /** The header that carries the OAP token. */
+    public static final String AUTHENTICATION_HEADER = "authentication";
 
-    /** Keys Flink reads itself for every reporter; they are not ours to validate. */
-    private static final Set<String> FLINK_KEYS =
-            new HashSet<>(
-                    Arrays.asList(
-                            "factory.class",
-                            "class",
-                            "interval",
-                            "scope.delimiter",
-                            "scope.variables.excludes",
-                            "scope.variables.additional",
-                            "filter.includes",
-                            "filter.excludes"));
-
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*([a-zA-Z]*)");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([a-zA-Z]*)");
+    private static final long MAX_TIMEOUT_MILLIS = TimeUnit.MINUTES.toMillis(10);
     private static final Pattern HEADER_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]*");
 
-    final URI endpoint;
-    final Protocol protocol;
-    final boolean tls;
-    final String host;
-    final int port;
+    public final Protocol protocol;
+    public final boolean tls;
+    public final String host;
+    public final int port;
 
-    /** Request path for {@code http/protobuf}; unused with gRPC. */
-    final String path;
+    /** The request path given in the endpoint for {@code http/protobuf}, or null for none. */
+    public final String path;
 
-    final String cluster;
-    final boolean clusterDefaulted;
-    final long timeoutMillis;
-    final Compression compression;
+    public final long timeoutMillis;
+    public final Compression compression;
 
     /** Header names are lower case; {@code authentication} carries the token. */
-    final Map<String, String> headers;
+    public final Map<String, String> headers;
 
-    final File caCert;
-    final File clientCert;
-    final File clientKey;
+    public final File caCert;
+    public final File clientCert;
+    public final File clientKey;
 
-    final String taskManagerNodeVariable;
-    final String jobManagerNodeVariable;
-    final boolean filterLabelValueCharacters;
-    final Preset preset;
-    final int maxRequestBytes;
-    final boolean includeTaskAttemptId;
-
-    /** Keys we do not know, kept for one warning at startup (likely typos). */
-    final List<String> unknownKeys;
-
-    private ReporterConfig(Properties p) {
-        this.protocol = parseEnum(p, PROTOCOL, Protocol.values(), e -> e.value);
-        URI uri = parseEndpoint(p);
+    private ConnectionSettings(OptionReader options) {
+        this.protocol = options.choice(PROTOCOL, Protocol.values(), p -> p.value);
+        URI uri = parseEndpoint(options);
         this.tls = "https".equals(uri.getScheme());
         this.host = uri.getHost();
         int defaultPort = protocol == Protocol.GRPC ? 11800 : 12800;
         this.port = uri.getPort() == -1 ? defaultPort : uri.getPort();
         String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
-        if (protocol == Protocol.GRPC && !rawPath.isEmpty() && !"/".equals(rawPath)) {
+        boolean noPath = rawPath.isEmpty() || "/".equals(rawPath);
+        if (protocol == Protocol.GRPC && !noPath) {
             throw invalid(
                     ENDPOINT,
-                    safeEndpoint(uri),
+                    maskUserInfo(uri.toString()),
                     "a gRPC endpoint has no path; give scheme, host and port only");
         }
-        this.path = rawPath.isEmpty() || "/".equals(rawPath) ? "/v1/metrics" : rawPath;
-        this.endpoint = uri;
+        this.path = noPath ? null : rawPath;
 
-        String clusterValue = string(p, CLUSTER);
-        this.clusterDefaulted = clusterValue == null;
-        this.cluster = clusterDefaulted ? CLUSTER.defaultValue : clusterValue;
-        if (cluster.isEmpty()) {
-            throw invalid(CLUSTER, "", "the cluster name must not be empty");
-        }
+        this.timeoutMillis = options.duration(TIMEOUT, MAX_TIMEOUT_MILLIS);
+        this.compression = options.choice(COMPRESSION, Compression.values(), c -> c.value);
+        this.headers = Collections.unmodifiableMap(parseHeaders(options));
 
-        this.timeoutMillis = parseDuration(p, TIMEOUT);
-        this.compression = parseEnum(p, COMPRESSION, Compression.values(), e -> e.value);
-        this.headers = Collections.unmodifiableMap(parseHeaders(p));
-
-        this.caCert = readableFile(p, TLS_CA_CERT);
-        this.clientCert = readableFile(p, TLS_CLIENT_CERT);
-        this.clientKey = readableFile(p, TLS_CLIENT_KEY);
+        this.caCert = options.readableFile(TLS_CA_CERT);
+        this.clientCert = options.readableFile(TLS_CLIENT_CERT);
+        this.clientKey = options.readableFile(TLS_CLIENT_KEY);
         if ((clientCert == null) != (clientKey == null)) {
             ReporterOption set = clientCert != null ? TLS_CLIENT_CERT : TLS_CLIENT_KEY;
             ReporterOption missing = clientCert != null ? TLS_CLIENT_KEY : TLS_CLIENT_CERT;
@@ -185,47 +128,43 @@ final class ReporterConfig {
                     "TLS files are configured but "
                             + ENDPOINT.fullKey()
                             + " is '"
-                            + safeEndpoint(uri)
+                            + maskUserInfo(uri.toString())
                             + "': use an https:// endpoint for TLS.");
         }
-
-        this.taskManagerNodeVariable = variableName(p, TASKMANAGER_NODE_VARIABLE);
-        this.jobManagerNodeVariable = variableName(p, JOBMANAGER_NODE_VARIABLE);
-        this.filterLabelValueCharacters = parseBoolean(p, FILTER_LABEL_VALUE_CHARACTERS);
-        this.preset = parseEnum(p, PRESET, Preset.values(), e -> e.value);
-        this.maxRequestBytes = parseSize(p, MAX_REQUEST_SIZE);
-        this.includeTaskAttemptId = parseBoolean(p, INCLUDE_TASK_ATTEMPT_ID);
-        this.unknownKeys = Collections.unmodifiableList(unknownKeys(p));
     }
 
     /**
-     * Parses and validates the reporter's properties.
+     * Parses and validates the connection options.
      *
      * @throws IllegalArgumentException naming the full key and the bad value
      */
-    static ReporterConfig fromProperties(Properties properties) {
-        return new ReporterConfig(properties);
+    public static ConnectionSettings read(OptionReader options) {
+        return new ConnectionSettings(options);
     }
 
-    /** Where requests go, for log lines: scheme, host, port and path, never user info. */
-    String target() {
+    /**
+     * Where requests go, for log lines: scheme, host, port and, with {@code http/protobuf}, the
+     * path (the endpoint's own, else {@code defaultPath}); never user info.
+     */
+    public String target(String defaultPath) {
         String base = (tls ? "https://" : "http://") + host + ":" + port;
-        return protocol == Protocol.HTTP_PROTOBUF ? base + path : base;
+        return protocol == Protocol.HTTP_PROTOBUF ? base + httpPath(defaultPath) : base;
     }
 
-    /** The effective configuration for the startup log line. Header values are masked. */
+    /** The HTTP request path: the endpoint's own, else the signal's default. */
+    public String httpPath(String defaultPath) {
+        return path == null ? defaultPath : path;
+    }
+
+    /** The settings for the startup log line, without the endpoint. Secrets are masked. */
     @Override
     public String toString() {
         Map<String, String> masked = new LinkedHashMap<>();
         for (String name : headers.keySet()) {
             masked.put(name, "******");
         }
-        return "endpoint="
-                + target()
-                + ", protocol="
+        return "protocol="
                 + protocol.value
-                + ", cluster="
-                + cluster
                 + ", timeout="
                 + timeoutMillis
                 + " ms, compression="
@@ -237,77 +176,50 @@ final class ReporterConfig {
                 + ", tls.client-cert="
                 + (clientCert == null ? "(none)" : clientCert.getPath())
                 + ", tls.client-key="
-                + (clientKey == null ? "(none)" : "******")
-                + ", taskmanager.node-variable="
-                + taskManagerNodeVariable
-                + ", jobmanager.node-variable="
-                + jobManagerNodeVariable
-                + ", filter-label-value-characters="
-                + filterLabelValueCharacters
-                + ", preset="
-                + preset.value
-                + ", max-request-size="
-                + maxRequestBytes
-                + " bytes, include-task-attempt-id="
-                + includeTaskAttemptId;
+                + (clientKey == null ? "(none)" : "******");
     }
 
     // ------------------------------------------------------------------------------------------
 
-    /** The raw value as text, or null when absent. Typed YAML values are converted. */
-    private static String string(Properties p, ReporterOption option) {
-        Object value = p.get(option.key);
-        if (value == null) {
-            return null;
-        }
-        String text = String.valueOf(value).trim();
-        return text;
-    }
-
-    private static String stringOrDefault(Properties p, ReporterOption option) {
-        String value = string(p, option);
-        return value == null ? option.defaultValue : value;
-    }
-
-    private URI parseEndpoint(Properties p) {
-        String value = stringOrDefault(p, ENDPOINT);
+    private static URI parseEndpoint(OptionReader options) {
+        String value = options.stringOrDefault(ENDPOINT);
+        String safe = maskSecrets(value);
         URI uri;
         try {
             uri = new URI(value);
         } catch (URISyntaxException e) {
-            throw invalid(ENDPOINT, maskUserInfo(value), "not a URI (" + e.getReason() + ")");
+            throw invalid(ENDPOINT, safe, "not a URI (" + e.getReason() + ")");
         }
         String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!"http".equals(scheme) && !"https".equals(scheme)) {
-            throw invalid(
-                    ENDPOINT,
-                    maskUserInfo(value),
-                    "expected http://host:port or https://host:port");
+            throw invalid(ENDPOINT, safe, "expected http://host:port or https://host:port");
         }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
-            throw invalid(ENDPOINT, maskUserInfo(value), "the host is missing");
+            throw invalid(ENDPOINT, safe, "the host is missing");
         }
         if (uri.getRawUserInfo() != null) {
             throw invalid(
                     ENDPOINT,
-                    maskUserInfo(value),
+                    safe,
                     "user info in the endpoint is not supported; use "
                             + TOKEN.fullKey()
                             + " or "
                             + HEADERS.fullKey());
         }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-            throw invalid(ENDPOINT, value, "query and fragment are not supported");
+            throw invalid(
+                    ENDPOINT,
+                    safe,
+                    "query and fragment are not supported; put credentials in "
+                            + TOKEN.fullKey()
+                            + " or "
+                            + HEADERS.fullKey());
         }
         try {
             return new URI(scheme, null, uri.getHost(), uri.getPort(), uri.getPath(), null, null);
         } catch (URISyntaxException e) {
-            throw invalid(ENDPOINT, value, e.getReason());
+            throw invalid(ENDPOINT, safe, e.getReason());
         }
-    }
-
-    private static String safeEndpoint(URI uri) {
-        return maskUserInfo(uri.toString());
     }
 
     /** Hides credentials written into a URI, so that an error message never carries them. */
@@ -315,132 +227,18 @@ final class ReporterConfig {
         return uri.replaceAll("//[^/@]*@", "//******@");
     }
 
-    private static <E extends Enum<E>> E parseEnum(
-            Properties p,
-            ReporterOption option,
-            E[] values,
-            java.util.function.Function<E, String> name) {
-        String value = stringOrDefault(p, option);
-        List<String> accepted = new ArrayList<>();
-        for (E e : values) {
-            String n = name.apply(e);
-            if (n.equalsIgnoreCase(value)) {
-                return e;
-            }
-            accepted.add(n);
-        }
-        throw invalid(option, value, "expected one of " + String.join(", ", accepted));
+    /** Hides user info, query and fragment: any of them may carry a token. */
+    static String maskSecrets(String uri) {
+        String masked = maskUserInfo(uri);
+        int query = masked.indexOf('?');
+        int fragment = masked.indexOf('#');
+        int cut = query < 0 ? fragment : fragment < 0 ? query : Math.min(query, fragment);
+        return cut < 0 ? masked : masked.substring(0, cut + 1) + "******";
     }
 
-    private static boolean parseBoolean(Properties p, ReporterOption option) {
-        String value = stringOrDefault(p, option);
-        if ("true".equalsIgnoreCase(value)) {
-            return true;
-        }
-        if ("false".equalsIgnoreCase(value)) {
-            return false;
-        }
-        throw invalid(option, value, "expected true or false");
-    }
-
-    static long parseDuration(Properties p, ReporterOption option) {
-        String value = stringOrDefault(p, option);
-        long millis;
-        Matcher m = DURATION.matcher(value);
-        if (m.matches()) {
-            long amount;
-            try {
-                amount = Long.parseLong(m.group(1));
-            } catch (NumberFormatException e) {
-                throw invalid(option, value, "the number is too large");
-            }
-            String unit = m.group(2).toLowerCase(Locale.ROOT);
-            TimeUnit timeUnit;
-            switch (unit) {
-                case "":
-                case "ms":
-                case "milli":
-                case "millis":
-                case "millisecond":
-                case "milliseconds":
-                    timeUnit = TimeUnit.MILLISECONDS;
-                    break;
-                case "s":
-                case "sec":
-                case "secs":
-                case "second":
-                case "seconds":
-                    timeUnit = TimeUnit.SECONDS;
-                    break;
-                case "min":
-                case "mins":
-                case "minute":
-                case "minutes":
-                    timeUnit = TimeUnit.MINUTES;
-                    break;
-                default:
-                    throw invalid(
-                            option, value, "unknown unit '" + m.group(2) + "'; use ms, s or min");
-            }
-            millis = timeUnit.toMillis(amount);
-        } else {
-            throw invalid(option, value, "expected a duration such as 500 ms, 10 s or 1 min");
-        }
-        if (millis <= 0) {
-            throw invalid(option, value, "must be greater than zero");
-        }
-        if (millis > TimeUnit.MINUTES.toMillis(10)) {
-            throw invalid(option, value, "must be at most 10 min");
-        }
-        return millis;
-    }
-
-    private static int parseSize(Properties p, ReporterOption option) {
-        String value = stringOrDefault(p, option);
-        Matcher m = SIZE.matcher(value);
-        if (!m.matches()) {
-            throw invalid(option, value, "expected a size such as 512 kb or 4 mb");
-        }
-        long multiplier;
-        switch (m.group(2).toLowerCase(Locale.ROOT)) {
-            case "":
-            case "b":
-            case "bytes":
-                multiplier = 1;
-                break;
-            case "k":
-            case "kb":
-            case "kib":
-                multiplier = 1024;
-                break;
-            case "m":
-            case "mb":
-            case "mib":
-                multiplier = 1024 * 1024;
-                break;
-            case "g":
-            case "gb":
-            case "gib":
-                multiplier = 1024L * 1024 * 1024;
-                break;
-            default:
-                throw invalid(option, value, "unknown unit '" + m.group(2) + "'; use b, kb or mb");
-        }
-        long bytes;
-        try {
-            bytes = Math.multiplyExact(Long.parseLong(m.group(1)), multiplier);
-        } catch (ArithmeticException | NumberFormatException e) {
-            throw invalid(option, value, "the number is too large");
-        }
-        if (bytes < MIN_REQUEST_SIZE || bytes > MAX_REQUEST_SIZE_LIMIT) {
-            throw invalid(option, value, "must be between 16 kb and 256 mb");
-        }
-        return (int) bytes;
-    }
-
-    private static Map<String, String> parseHeaders(Properties p) {
+    private static Map<String, String> parseHeaders(OptionReader options) {
         Map<String, String> result = new LinkedHashMap<>();
-        Object raw = p.get(HEADERS.key);
+        Object raw = options.raw(HEADERS.key);
         if (raw instanceof Map) {
             for (Map.Entry<?, ?> e : ((Map<?, ?>) raw).entrySet()) {
                 putHeader(result, String.valueOf(e.getKey()), String.valueOf(e.getValue()));
@@ -465,13 +263,15 @@ final class ReporterConfig {
             }
         }
         String prefix = HEADERS.key + ".";
-        for (String key : keys(p)) {
+        for (String key : options.keys()) {
             if (key.startsWith(prefix)) {
                 putHeader(
-                        result, key.substring(prefix.length()), String.valueOf(p.get(key)).trim());
+                        result,
+                        key.substring(prefix.length()),
+                        String.valueOf(options.raw(key)).trim());
             }
         }
-        String token = string(p, TOKEN);
+        String token = options.string(TOKEN);
         if (token != null) {
             if (token.isEmpty()) {
                 throw new IllegalArgumentException(
@@ -524,60 +324,5 @@ final class ReporterConfig {
                                 + ").");
             }
         }
-    }
-
-    private static File readableFile(Properties p, ReporterOption option) {
-        String value = string(p, option);
-        if (value == null || value.isEmpty()) {
-            return null;
-        }
-        File file = new File(value);
-        if (!file.isFile() || !file.canRead()) {
-            throw invalid(option, value, "no readable file at this path");
-        }
-        return file;
-    }
-
-    private static String variableName(Properties p, ReporterOption option) {
-        String value = stringOrDefault(p, option);
-        if (value.startsWith("<") && value.endsWith(">") && value.length() > 2) {
-            value = value.substring(1, value.length() - 1);
-        }
-        if (!value.matches("[A-Za-z0-9_]+")) {
-            throw invalid(
-                    option, value, "expected a Flink scope variable name such as tm_id or host");
-        }
-        return value;
-    }
-
-    private static List<String> unknownKeys(Properties p) {
-        Set<String> known = new HashSet<>(FLINK_KEYS);
-        for (ReporterOption option : SkyWalkingReporterOptions.ALL) {
-            known.add(option.key);
-        }
-        List<String> unknown = new ArrayList<>();
-        for (String key : keys(p)) {
-            if (!known.contains(key) && !key.startsWith(HEADERS.key + ".")) {
-                unknown.add(SkyWalkingReporterOptions.KEY_PREFIX + key);
-            }
-        }
-        return unknown;
-    }
-
-    /** Every key, sorted. {@code stringPropertyNames()} would skip keys with typed YAML values. */
-    private static Set<String> keys(Properties p) {
-        Set<String> keys = new TreeSet<>();
-        for (Object key : p.keySet()) {
-            if (key instanceof String) {
-                keys.add((String) key);
-            }
-        }
-        return keys;
-    }
-
-    private static IllegalArgumentException invalid(
-            ReporterOption option, String value, String reason) {
-        return new IllegalArgumentException(
-                "Invalid value '" + value + "' for " + option.fullKey() + ": " + reason + ".");
     }
 }

@@ -11,15 +11,18 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.config;
+
+import org.apache.flink.annotation.Internal;
 
 /** One configuration key of the reporter, relative to {@code metrics.reporter.<name>.}. */
-final class ReporterOption {
+@Internal
+public final class ReporterOption {
 
-    final String key;
-    final String defaultValue;
-    final String description;
-    final boolean secret;
+    public final String key;
+    public final String defaultValue;
+    public final String description;
+    public final boolean secret;
 
     private ReporterOption(String key, String defaultValue, String description, boolean secret) {
         this.key = key;
@@ -37,7 +40,7 @@ final class ReporterOption {
     }
 
     /** The key as an operator writes it in the Flink configuration. */
-    String fullKey() {
+    public String fullKey() {
         return SkyWalkingReporterOptions.KEY_PREFIX + key;
     }
 

@@ -11,7 +11,7 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.config;
 
 import java.util.Arrays;
 import java.util.Collections;
@@ -30,9 +30,9 @@ public final class SkyWalkingReporterOptions {
      * Flink hands the factory the options without the reporter's name, so messages spell the name
      * as a placeholder.
      */
-    static final String KEY_PREFIX = "metrics.reporter.<name>.";
+    public static final String KEY_PREFIX = "metrics.reporter.<name>.";
 
-    static final ReporterOption ENDPOINT =
+    public static final ReporterOption ENDPOINT =
             ReporterOption.of(
                     "endpoint",
                     "http://localhost:11800",
@@ -41,14 +41,14 @@ public final class SkyWalkingReporterOptions {
                             + " `http/protobuf` the OAP REST port (12800 when no port is given), and"
                             + " `/v1/metrics` is used when no path is given.");
 
-    static final ReporterOption PROTOCOL =
+    public static final ReporterOption PROTOCOL =
             ReporterOption.of(
                     "protocol",
                     "grpc",
                     "`grpc` (every OAP from 10.3) or `http/protobuf` (OAP 11 and later, or an"
                             + " OpenTelemetry Collector).");
 
-    static final ReporterOption CLUSTER =
+    public static final ReporterOption CLUSTER =
             ReporterOption.of(
                     "cluster",
                     "flink-cluster",
@@ -56,7 +56,7 @@ public final class SkyWalkingReporterOptions {
                             + " `flink::<cluster>`. Set it: clusters that share a name merge into one"
                             + " service.");
 
-    static final ReporterOption TIMEOUT =
+    public static final ReporterOption TIMEOUT =
             ReporterOption.of(
                     "timeout",
                     "10 s",
@@ -64,17 +64,17 @@ public final class SkyWalkingReporterOptions {
                             + " close. A duration such as `500 ms`, `10 s` or `1 min`; a plain number"
                             + " is milliseconds.");
 
-    static final ReporterOption COMPRESSION =
+    public static final ReporterOption COMPRESSION =
             ReporterOption.of("compression", "none", "`none` or `gzip`.");
 
-    static final ReporterOption TOKEN =
+    public static final ReporterOption TOKEN =
             ReporterOption.secret(
                     "token",
                     "OAP authentication token (`SW_AUTHENTICATION` on the OAP side), sent as the"
                             + " `authentication` header. Never logged; Flink also masks keys that"
                             + " contain `token` when it prints its configuration.");
 
-    static final ReporterOption HEADERS =
+    public static final ReporterOption HEADERS =
             ReporterOption.secret(
                     "headers",
                     "Extra request headers: `name=value` pairs separated by commas, or one key"
@@ -82,48 +82,48 @@ public final class SkyWalkingReporterOptions {
                             + " Flink prints this key's value at startup, so put the OAP token in"
                             + " `token`.");
 
-    static final ReporterOption TLS_CA_CERT =
+    public static final ReporterOption TLS_CA_CERT =
             ReporterOption.of(
                     "tls.ca-cert",
                     "",
                     "PEM file with the CA certificates that sign the OAP certificate. Empty: the"
                             + " JVM's default trust store.");
 
-    static final ReporterOption TLS_CLIENT_CERT =
+    public static final ReporterOption TLS_CLIENT_CERT =
             ReporterOption.of(
                     "tls.client-cert",
                     "",
                     "PEM file with the client certificate chain, for mTLS. Needs `tls.client-key`.");
 
-    static final ReporterOption TLS_CLIENT_KEY =
+    public static final ReporterOption TLS_CLIENT_KEY =
             ReporterOption.of(
                     "tls.client-key",
                     "",
                     "PEM file with the client's PKCS#8 private key, for mTLS. Needs"
                             + " `tls.client-cert`.");
 
-    static final ReporterOption TASKMANAGER_NODE_VARIABLE =
+    public static final ReporterOption TASKMANAGER_NODE_VARIABLE =
             ReporterOption.of(
                     "taskmanager.node-variable",
                     "tm_id",
                     "Flink scope variable whose value names a TaskManager, that is a SkyWalking"
                             + " instance (label `taskManager_node`).");
 
-    static final ReporterOption JOBMANAGER_NODE_VARIABLE =
+    public static final ReporterOption JOBMANAGER_NODE_VARIABLE =
             ReporterOption.of(
                     "jobmanager.node-variable",
                     "host",
                     "Flink scope variable whose value names the JobManager node (label"
                             + " `jobManager_node`).");
 
-    static final ReporterOption FILTER_LABEL_VALUE_CHARACTERS =
+    public static final ReporterOption FILTER_LABEL_VALUE_CHARACTERS =
             ReporterOption.of(
                     "filter-label-value-characters",
                     "true",
                     "Replace every character outside `[a-zA-Z0-9:_]` in label values with `_`, as"
                             + " Flink's Prometheus reporter does by default.");
 
-    static final ReporterOption PRESET =
+    public static final ReporterOption PRESET =
             ReporterOption.of(
                     "preset",
                     "skywalking",
@@ -131,7 +131,7 @@ public final class SkyWalkingReporterOptions {
                             + " the reporter's own. `all`: every metric Flink registers (after"
                             + " Flink's own `filter.*`).");
 
-    static final ReporterOption MAX_REQUEST_SIZE =
+    public static final ReporterOption MAX_REQUEST_SIZE =
             ReporterOption.of(
                     "max-request-size",
                     "4 mb",
@@ -139,14 +139,41 @@ public final class SkyWalkingReporterOptions {
                             + " suits any gRPC server; OAP accepts up to 50 mb. From 16 kb to"
                             + " 256 mb.");
 
-    static final ReporterOption INCLUDE_TASK_ATTEMPT_ID =
+    public static final ReporterOption INCLUDE_TASK_ATTEMPT_ID =
             ReporterOption.of(
                     "include-task-attempt-id",
                     "false",
                     "Send Flink's `task_attempt_id` label. It changes on every restart, so every"
                             + " restart would start new series.");
 
-    static final List<ReporterOption> ALL =
+    /** How to reach the OAP; shared by every signal ({@link ConnectionSettings}). */
+    public static final List<ReporterOption> CONNECTION =
+            Collections.unmodifiableList(
+                    Arrays.asList(
+                            ENDPOINT,
+                            PROTOCOL,
+                            TIMEOUT,
+                            COMPRESSION,
+                            TOKEN,
+                            HEADERS,
+                            TLS_CA_CERT,
+                            TLS_CLIENT_CERT,
+                            TLS_CLIENT_KEY));
+
+    /** What the metric reporter sends ({@link MetricsSettings}). */
+    public static final List<ReporterOption> METRICS =
+            Collections.unmodifiableList(
+                    Arrays.asList(
+                            CLUSTER,
+                            TASKMANAGER_NODE_VARIABLE,
+                            JOBMANAGER_NODE_VARIABLE,
+                            FILTER_LABEL_VALUE_CHARACTERS,
+                            PRESET,
+                            MAX_REQUEST_SIZE,
+                            INCLUDE_TASK_ATTEMPT_ID));
+
+    /** Every option of the metric reporter, in the order of the documentation. */
+    public static final List<ReporterOption> ALL =
             Collections.unmodifiableList(
                     Arrays.asList(
                             ENDPOINT,
@@ -165,6 +192,23 @@ public final class SkyWalkingReporterOptions {
                             PRESET,
                             MAX_REQUEST_SIZE,
                             INCLUDE_TASK_ATTEMPT_ID));
+
+    /**
+     * Keys Flink reads itself for every reporter (the reporter's factory, interval, scope and
+     * filters). They are Flink's, so they are neither declared nor validated here; the unknown-key
+     * warning and the documentation take them from this list.
+     */
+    public static final List<String> FLINK_KEYS =
+            Collections.unmodifiableList(
+                    Arrays.asList(
+                            "factory.class",
+                            "class",
+                            "interval",
+                            "scope.delimiter",
+                            "scope.variables.excludes",
+                            "scope.variables.additional",
+                            "filter.includes",
+                            "filter.excludes"));
 
     private SkyWalkingReporterOptions() {}
 }

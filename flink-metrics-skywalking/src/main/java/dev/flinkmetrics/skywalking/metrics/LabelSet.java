@@ -11,21 +11,24 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
+import dev.flinkmetrics.skywalking.proto.OtlpFields;
+import dev.flinkmetrics.skywalking.proto.ProtoWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.SortedMap;
 
 /**
- * The labels of a series, encoded once as OTLP data-point attributes (field 7 of {@code
- * NumberDataPoint} and {@code SummaryDataPoint}). Label sets are shared: every metric of one
- * operator subtask has the same one, so the registry keeps one instance per distinct set.
+ * The labels of a series, encoded once as OTLP data-point attributes (the {@code attributes} field,
+ * which has one number in {@code NumberDataPoint} and {@code SummaryDataPoint}). Label sets are
+ * shared: every metric of one operator subtask has the same one, so the registry keeps one instance
+ * per distinct set.
  */
 final class LabelSet {
 
-    static final int ATTRIBUTES_FIELD = 7;
+    static final int ATTRIBUTES_FIELD = OtlpFields.NumberDataPoint.ATTRIBUTES;
 
     final byte[] encoded;
     private final int hash;
@@ -48,14 +51,16 @@ final class LabelSet {
         for (Map.Entry<String, String> e : attributes.entrySet()) {
             byte[] key = e.getKey().getBytes(StandardCharsets.UTF_8);
             byte[] value = e.getValue().getBytes(StandardCharsets.UTF_8);
-            int anyValueSize = ProtoWriter.lenFieldSize(value.length); // AnyValue.string_value = 1
+            int anyValueSize =
+                    ProtoWriter.lenFieldSize(OtlpFields.AnyValue.STRING_VALUE, value.length);
             int keyValueSize =
-                    ProtoWriter.lenFieldSize(key.length) + ProtoWriter.lenFieldSize(anyValueSize);
+                    ProtoWriter.lenFieldSize(OtlpFields.KeyValue.KEY, key.length)
+                            + ProtoWriter.lenFieldSize(OtlpFields.KeyValue.VALUE, anyValueSize);
             w.lenHeader(field, keyValueSize);
-            w.lenHeader(1, key.length); // KeyValue.key
+            w.lenHeader(OtlpFields.KeyValue.KEY, key.length);
             w.bytes(key);
-            w.lenHeader(2, anyValueSize); // KeyValue.value
-            w.lenHeader(1, value.length);
+            w.lenHeader(OtlpFields.KeyValue.VALUE, anyValueSize);
+            w.lenHeader(OtlpFields.AnyValue.STRING_VALUE, value.length);
             w.bytes(value);
         }
         return w.toByteArray();
@@ -86,7 +91,7 @@ final class LabelSet {
             while (pos[0] < end) {
                 int tag = readVarint(pos);
                 int len = readVarint(pos);
-                if (tag >>> 3 == 1) {
+                if (tag >>> 3 == OtlpFields.KeyValue.KEY) {
                     key = new String(encoded, pos[0], len, StandardCharsets.UTF_8);
                     pos[0] += len;
                 } else {

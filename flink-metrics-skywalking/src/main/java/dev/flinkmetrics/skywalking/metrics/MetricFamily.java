@@ -11,8 +11,10 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
+import dev.flinkmetrics.skywalking.proto.OtlpFields;
+import dev.flinkmetrics.skywalking.proto.ProtoWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
@@ -39,7 +41,7 @@ final class MetricFamily {
         this.resource = resource;
         this.name = name;
         this.kind = kind;
-        this.nameField = ProtoWriter.encodeString(1, name);
+        this.nameField = ProtoWriter.encodeString(OtlpFields.Metric.NAME, name);
     }
 
     void add(Series s) {

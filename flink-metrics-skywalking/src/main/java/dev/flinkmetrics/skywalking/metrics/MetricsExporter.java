@@ -11,61 +11,64 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
+import dev.flinkmetrics.skywalking.config.PluginVersion;
+import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
+import dev.flinkmetrics.skywalking.transport.Delivery;
+import dev.flinkmetrics.skywalking.transport.ExportException;
+import dev.flinkmetrics.skywalking.transport.ExportMethod;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs exports on the reporter's own thread, at most one at a time: encodes a snapshot, sends each
- * request with retries within the timeout, counts what happened and logs it without flooding.
- *
- * <p>Logging: one WARN when an outage starts (endpoint, cause, what to check), DEBUG while it
- * lasts, one INFO when exports succeed again.
+ * Runs metric exports on the reporter's own thread, at most one at a time: brings histogram
+ * quantiles up to date, encodes the snapshot, delivers each request (retries and outage logging are
+ * {@link Delivery}'s) and counts what happened.
  */
-final class Exporter {
+final class MetricsExporter {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Exporter.class);
-    private static final long FIRST_BACKOFF_MILLIS = 100;
-    private static final long MAX_BACKOFF_MILLIS = 1000;
-    private static final int MAX_REMEMBERED_REJECTIONS = 100;
+    /** OTLP metrics: what the OAP's otel receiver serves with its {@code otlp-metrics} handler. */
+    static final ExportMethod OTLP_METRICS =
+            new ExportMethod(
+                    "opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+                    "/v1/metrics",
+                    "OTLP metrics",
+                    "the otel receiver enabled (SW_OTEL_RECEIVER=default)");
 
-    private final ReporterConfig config;
-    private final Transport transport;
-    private final OtlpEncoder encoder;
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsExporter.class);
+
+    private final long timeoutMillis;
+    private final Delivery delivery;
+    private final OtlpMetricsEncoder encoder;
     private final SelfMetrics self;
     private final ExecutorService thread;
-    private final AtomicBoolean inFlight = new AtomicBoolean();
 
-    /** Set by close(): the export in flight and the final flush try once, without retries. */
-    private volatile boolean closing;
+    /** Held from {@link #tryBegin()} until the export ends: one export at a time. */
+    private final Semaphore slot = new Semaphore(1);
 
     // Touched only by the export thread.
-    private ExportException.Kind outage;
-    private int failedCycles;
-    private long outageStartMillis;
-    private final Set<String> loggedRejections = new HashSet<>();
-    private final Set<Series> loggedOversize =
-            Collections.newSetFromMap(new java.util.WeakHashMap<>());
+    private final Set<Series> loggedOversize = Collections.newSetFromMap(new WeakHashMap<>());
 
-    Exporter(ReporterConfig config, Transport transport, SelfMetrics self) {
-        this.config = config;
-        this.transport = transport;
+    MetricsExporter(long timeoutMillis, int maxRequestBytes, Delivery delivery, SelfMetrics self) {
+        this.timeoutMillis = timeoutMillis;
+        this.delivery = delivery;
         this.self = self;
         this.encoder =
-                new OtlpEncoder(config.maxRequestBytes, "flink-metrics-skywalking", version());
-        ThreadPoolExecutor executor =
+                new OtlpMetricsEncoder(
+                        maxRequestBytes, PluginVersion.NAME, PluginVersion.version());
+        this.thread =
                 new ThreadPoolExecutor(
                         1,
                         1,
@@ -73,27 +76,36 @@ final class Exporter {
                         TimeUnit.MILLISECONDS,
                         new LinkedBlockingQueue<>(1),
                         r -> {
-                            Thread t = new Thread(r, "flink-metrics-skywalking-exporter");
+                            Thread t = new Thread(r, PluginVersion.NAME + "-exporter");
                             t.setDaemon(true);
                             return t;
                         });
-        this.thread = executor;
     }
 
-    /** The plugin's version from the jar manifest; "dev" when run from classes. */
-    static String version() {
-        String version = Exporter.class.getPackage().getImplementationVersion();
-        return version == null ? "dev" : version;
+    /** Where requests go, for log lines. */
+    String target() {
+        return delivery.target();
     }
 
     /** Claims the right to run the next export; false while one is still in flight. */
     boolean tryBegin() {
-        return inFlight.compareAndSet(false, true);
+        return slot.tryAcquire();
+    }
+
+    /** Waits until no export is in flight, at most until the deadline, and claims the next one. */
+    boolean tryBegin(long deadlineNanos) {
+        try {
+            return slot.tryAcquire(
+                    Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Gives the claim back without exporting. */
     void abandon() {
-        inFlight.set(false);
+        slot.release();
     }
 
     /** Exports the snapshot on the export thread; call after a successful {@link #tryBegin()}. */
@@ -101,30 +113,14 @@ final class Exporter {
         try {
             return thread.submit(() -> run(snapshot, count, timeNanos));
         } catch (RejectedExecutionException e) {
-            inFlight.set(false);
+            slot.release();
             return null;
         }
     }
 
     /** From now on, exports make one attempt per request: shutdown must not wait on retries. */
     void beginClose() {
-        closing = true;
-    }
-
-    /** Waits until no export is in flight, at most until the deadline. */
-    boolean awaitIdle(long deadlineNanos) {
-        while (inFlight.get()) {
-            if (System.nanoTime() >= deadlineNanos) {
-                return false;
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return true;
+        delivery.beginClose();
     }
 
     /** Waits for a submitted export, at most until the deadline. */
@@ -145,7 +141,7 @@ final class Exporter {
         }
     }
 
-    /** Stops the export thread, interrupting an export still running. */
+    /** Stops the export thread, interrupting an export still running, and closes the sender. */
     void shutdown() {
         thread.shutdownNow();
         try {
@@ -153,22 +149,41 @@ final class Exporter {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        delivery.close();
     }
 
     private void run(Series[] snapshot, int count, long timeNanos) {
         long start = System.nanoTime();
-        long deadline = start + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis);
-        Cycle cycle = new Cycle(deadline);
+        Cycle cycle = new Cycle(start + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
         try {
+            updateQuantiles(snapshot, count);
             encoder.encode(snapshot, count, timeNanos, cycle, this::onOversize);
         } catch (RuntimeException e) {
-            LOG.warn(
-                    "Encoding the metrics for {} failed; this cycle is skipped.",
-                    config.target(),
-                    e);
+            LOG.warn("Encoding the metrics for {} failed; this cycle is skipped.", target(), e);
         } finally {
             finish(cycle, start);
-            inFlight.set(false);
+            slot.release();
+        }
+    }
+
+    /** Computes histogram quantiles here, off Flink's reporter thread: they copy and sort. */
+    private void updateQuantiles(Series[] snapshot, int count) {
+        for (int i = 0; i < count; i++) {
+            Series s = snapshot[i];
+            if (s.family.kind != Series.Kind.SUMMARY) {
+                continue;
+            }
+            String problem = s.updateQuantiles();
+            if (problem != null) {
+                self.readFailures.incrementAndGet();
+                if (!s.statisticsProblemLogged) {
+                    s.statisticsProblemLogged = true;
+                    LOG.warn(
+                            "Series {} is skipped while {}; logged once for this series.",
+                            s,
+                            problem);
+                }
+            }
         }
     }
 
@@ -176,35 +191,7 @@ final class Exporter {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
         self.lastExportDurationMs.set(millis);
         self.lastExportBytes.set(cycle.bytes);
-        if (cycle.failure == null) {
-            if (outage != null) {
-                LOG.info(
-                        "Export to {} works again after {} failed export cycle(s) over {} s.",
-                        config.target(),
-                        failedCycles,
-                        (System.currentTimeMillis() - outageStartMillis) / 1000);
-                outage = null;
-                failedCycles = 0;
-            }
-        } else {
-            ExportException e = cycle.failure;
-            failedCycles++;
-            if (outage != e.kind) {
-                if (outage == null) {
-                    outageStartMillis = System.currentTimeMillis();
-                }
-                outage = e.kind;
-                LOG.warn(
-                        "Export to {} failed: {}. {} Metrics are dropped until exports succeed"
-                                + " again; further failures are logged at DEBUG and counted in"
-                                + " flink_reporter_skywalking_exportFailures.",
-                        config.target(),
-                        e.getMessage(),
-                        e.hint);
-            } else {
-                LOG.debug("Export to {} failed again: {}", config.target(), e.getMessage());
-            }
-        }
+        delivery.cycleEnded(cycle.failure);
         if (LOG.isDebugEnabled()) {
             LOG.debug(
                     "Export cycle: {} points in {} request(s), {} bytes, {} ms; totals: {} exported,"
@@ -213,7 +200,7 @@ final class Exporter {
                     cycle.requests,
                     cycle.bytes,
                     millis,
-                    self.seriesExported.get(),
+                    self.pointsExported.get(),
                     self.exportFailures.get(),
                     self.cyclesSkipped.get(),
                     self.pointsDropped.get());
@@ -232,7 +219,7 @@ final class Exporter {
     }
 
     /** Sends the requests of one export cycle. */
-    private final class Cycle implements OtlpEncoder.RequestSink {
+    private final class Cycle implements OtlpMetricsEncoder.RequestSink {
         final long deadlineNanos;
         ExportException failure;
         long bytes;
@@ -247,59 +234,21 @@ final class Exporter {
         public boolean accept(byte[] request, int length, int pointCount) {
             requests++;
             try {
-                sendWithRetries(request, length);
+                delivery.send(request, length, deadlineNanos);
                 bytes += length;
                 points += pointCount;
-                self.seriesExported.addAndGet(pointCount);
+                self.pointsExported.addAndGet(pointCount);
                 return true;
             } catch (ExportException e) {
                 self.exportFailures.incrementAndGet();
                 self.pointsDropped.addAndGet(pointCount);
                 if (e.kind == ExportException.Kind.REJECTED) {
                     // One bad request must not cost the others: log it once, go on.
-                    if (loggedRejections.size() < MAX_REMEMBERED_REJECTIONS
-                            && loggedRejections.add(e.getMessage())) {
-                        LOG.warn(
-                                "{} rejected a request of {} points ({} bytes): {}. {}",
-                                config.target(),
-                                pointCount,
-                                length,
-                                e.getMessage(),
-                                e.hint);
-                    }
+                    delivery.rejected(e, pointCount, "points", length);
                     return true;
                 }
                 failure = e;
                 return false;
-            }
-        }
-
-        private void sendWithRetries(byte[] request, int length) throws ExportException {
-            long backoff = FIRST_BACKOFF_MILLIS;
-            while (true) {
-                if (outage != null) {
-                    transport.resetBackoff();
-                }
-                try {
-                    transport.send(request, length, deadlineNanos);
-                    return;
-                } catch (ExportException e) {
-                    long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-                    if (e.kind != ExportException.Kind.UNAVAILABLE
-                            || left <= backoff
-                            || closing
-                            || Thread.currentThread().isInterrupted()) {
-                        throw e;
-                    }
-                    try {
-                        Thread.sleep(backoff);
-                    } catch (InterruptedException interrupted) {
-                        Thread.currentThread().interrupt();
-                        throw e;
-                    }
-                    transport.resetBackoff();
-                    backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
-                }
             }
         }
     }

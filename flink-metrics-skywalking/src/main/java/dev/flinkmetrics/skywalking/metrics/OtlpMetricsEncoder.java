@@ -11,8 +11,25 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
+import static dev.flinkmetrics.skywalking.proto.ProtoWriter.fixed64FieldSize;
+import static dev.flinkmetrics.skywalking.proto.ProtoWriter.lenFieldSize;
+import static dev.flinkmetrics.skywalking.proto.ProtoWriter.varintFieldSize;
+
+import dev.flinkmetrics.skywalking.proto.OtlpFields.AggregationTemporality;
+import dev.flinkmetrics.skywalking.proto.OtlpFields.ExportMetricsServiceRequest;
+import dev.flinkmetrics.skywalking.proto.OtlpFields.Gauge;
+import dev.flinkmetrics.skywalking.proto.OtlpFields.InstrumentationScope;
+import dev.flinkmetrics.skywalking.proto.OtlpFields.Metric;
+import dev.flinkmetrics.skywalking.proto.OtlpFields.NumberDataPoint;
+import dev.flinkmetrics.skywalking.proto.OtlpFields.ResourceMetrics;
+import dev.flinkmetrics.skywalking.proto.OtlpFields.ScopeMetrics;
+import dev.flinkmetrics.skywalking.proto.OtlpFields.Sum;
+import dev.flinkmetrics.skywalking.proto.OtlpFields.Summary;
+import dev.flinkmetrics.skywalking.proto.OtlpFields.SummaryDataPoint;
+import dev.flinkmetrics.skywalking.proto.OtlpFields.ValueAtQuantile;
+import dev.flinkmetrics.skywalking.proto.ProtoWriter;
 import java.util.Arrays;
 
 /**
@@ -23,7 +40,7 @@ import java.util.Arrays;
  * <p>A request is split between families where possible, so that all points of one sample name from
  * one process reach OAP together.
  */
-final class OtlpEncoder {
+final class OtlpMetricsEncoder {
 
     /** Receives each encoded request. The buffer is reused once this returns. */
     interface RequestSink {
@@ -38,45 +55,48 @@ final class OtlpEncoder {
         void onOversize(Series series, int bytes);
     }
 
-    // Field numbers of the OTLP metrics protocol (opentelemetry/proto/metrics/v1/metrics.proto).
-    private static final int REQUEST_RESOURCE_METRICS = 1;
-    private static final int RESOURCE_METRICS_SCOPE_METRICS = 2;
-    private static final int SCOPE_METRICS_METRICS = 2;
-    private static final int METRIC_GAUGE = 5;
-    private static final int METRIC_SUM = 7;
-    private static final int METRIC_SUMMARY = 11;
-    private static final int DATA_POINTS = 1;
-    private static final int SUM_AGGREGATION_TEMPORALITY = 2;
-    private static final int AGGREGATION_TEMPORALITY_CUMULATIVE = 2;
-    private static final int POINT_START_TIME = 2;
-    private static final int POINT_TIME = 3;
-    private static final int NUMBER_AS_DOUBLE = 4;
-    private static final int NUMBER_AS_INT = 6;
-    private static final int SUMMARY_COUNT = 4;
-    private static final int SUMMARY_QUANTILE_VALUES = 6;
-    private static final int QUANTILE_QUANTILE = 1;
-    private static final int QUANTILE_VALUE = 2;
+    private static final int TIME_FIELD = fixed64FieldSize(NumberDataPoint.TIME_UNIX_NANO);
+    private static final int START_TIME_FIELD =
+            fixed64FieldSize(NumberDataPoint.START_TIME_UNIX_NANO);
+    private static final int DOUBLE_VALUE_FIELD = fixed64FieldSize(NumberDataPoint.AS_DOUBLE);
+    private static final int LONG_VALUE_FIELD = fixed64FieldSize(NumberDataPoint.AS_INT);
+    private static final int SUMMARY_COUNT_FIELD = fixed64FieldSize(SummaryDataPoint.COUNT);
+    private static final int AGGREGATION_TEMPORALITY_FIELD =
+            varintFieldSize(Sum.AGGREGATION_TEMPORALITY, AggregationTemporality.CUMULATIVE);
 
-    /** A fixed64 field with a one-byte tag. */
-    private static final int FIXED64_FIELD = 9;
+    /** A {@code ValueAtQuantile} message: two doubles. */
+    private static final int QUANTILE_PAYLOAD =
+            fixed64FieldSize(ValueAtQuantile.QUANTILE) + fixed64FieldSize(ValueAtQuantile.VALUE);
 
-    /** A {@code ValueAtQuantile} field: tag, length and two doubles. */
-    private static final int QUANTILE_FIELD = 2 + 2 * FIXED64_FIELD;
+    /** A {@code quantile_values} field. */
+    private static final int QUANTILE_FIELD =
+            lenFieldSize(SummaryDataPoint.QUANTILE_VALUES, QUANTILE_PAYLOAD);
 
-    /** Upper bound of a tag plus a length prefix. */
-    private static final int HEADER = 1 + 5;
+    /** The data field of a {@code Metric} and its points' field, by kind. */
+    private static final int[] DATA_FIELD = new int[Series.Kind.values().length];
+
+    private static final int[] DATA_POINTS_FIELD = new int[Series.Kind.values().length];
+
+    static {
+        DATA_FIELD[Series.Kind.GAUGE.ordinal()] = Metric.GAUGE;
+        DATA_FIELD[Series.Kind.SUM.ordinal()] = Metric.SUM;
+        DATA_FIELD[Series.Kind.SUMMARY.ordinal()] = Metric.SUMMARY;
+        DATA_POINTS_FIELD[Series.Kind.GAUGE.ordinal()] = Gauge.DATA_POINTS;
+        DATA_POINTS_FIELD[Series.Kind.SUM.ordinal()] = Sum.DATA_POINTS;
+        DATA_POINTS_FIELD[Series.Kind.SUMMARY.ordinal()] = Summary.DATA_POINTS;
+    }
 
     private final int maxRequestBytes;
     private final byte[] scopeField;
     private final ProtoWriter out;
     private int[] pointSizes = new int[0];
 
-    OtlpEncoder(int maxRequestBytes, String scopeName, String scopeVersion) {
+    OtlpMetricsEncoder(int maxRequestBytes, String scopeName, String scopeVersion) {
         this.maxRequestBytes = maxRequestBytes;
         ProtoWriter scope = new ProtoWriter(64);
-        byte[] name = ProtoWriter.encodeString(1, scopeName);
-        byte[] version = ProtoWriter.encodeString(2, scopeVersion);
-        scope.lenHeader(1, name.length + version.length); // ScopeMetrics.scope
+        byte[] name = ProtoWriter.encodeString(InstrumentationScope.NAME, scopeName);
+        byte[] version = ProtoWriter.encodeString(InstrumentationScope.VERSION, scopeVersion);
+        scope.lenHeader(ScopeMetrics.SCOPE, name.length + version.length);
         scope.bytes(name);
         scope.bytes(version);
         this.scopeField = scope.toByteArray();
@@ -85,11 +105,9 @@ final class OtlpEncoder {
 
     /**
      * Encodes series {@code [0, count)} of the snapshot, in order, and hands each request to the
-     * sink.
-     *
-     * @return points encoded
+     * sink. Histogram quantiles must be up to date ({@link Series#updateQuantiles()}).
      */
-    int encode(
+    void encode(
             Series[] snapshot,
             int count,
             long timeNanos,
@@ -99,26 +117,17 @@ final class OtlpEncoder {
             pointSizes = Arrays.copyOf(pointSizes, count + count / 4);
         }
         for (int i = 0; i < count; i++) {
-            Series s = snapshot[i];
-            if (s.family.kind == Series.Kind.SUMMARY) {
-                s.updateQuantiles();
-            }
-            pointSizes[i] = pointSize(s);
+            pointSizes[i] = pointSize(snapshot[i]);
         }
-        int encoded = 0;
         int start = 0;
         while (start < count) {
             int end = planRequest(snapshot, start, count, oversize);
             int points = write(snapshot, start, end, timeNanos);
-            if (points > 0) {
-                encoded += points;
-                if (!sink.accept(out.buffer(), out.length(), points)) {
-                    break;
-                }
+            if (points > 0 && !sink.accept(out.buffer(), out.length(), points)) {
+                break;
             }
             start = end;
         }
-        return encoded;
     }
 
     /** Finds where the request that starts at {@code start} ends, using upper-bound sizes. */
@@ -133,12 +142,20 @@ final class OtlpEncoder {
                 continue;
             }
             MetricFamily f = snapshot[i].family;
-            long add = ProtoWriter.lenFieldSize(size);
+            long add = lenFieldSize(DATA_POINTS_FIELD[f.kind.ordinal()], size);
             if (f.resource != resource) {
-                add += HEADER + f.resource.resourceField.length + HEADER + scopeField.length;
+                add +=
+                        lenHeaderBound(ExportMetricsServiceRequest.RESOURCE_METRICS)
+                                + f.resource.resourceField.length
+                                + lenHeaderBound(ResourceMetrics.SCOPE_METRICS)
+                                + scopeField.length;
             }
             if (f != family) {
-                add += HEADER + f.nameField.length + HEADER + 2;
+                add +=
+                        lenHeaderBound(ScopeMetrics.METRICS)
+                                + f.nameField.length
+                                + lenHeaderBound(DATA_FIELD[f.kind.ordinal()])
+                                + AGGREGATION_TEMPORALITY_FIELD;
             }
             if (bytes + add > maxRequestBytes) {
                 if (bytes == 0) {
@@ -176,16 +193,17 @@ final class OtlpEncoder {
                 int familyEnd = familyEnd(snapshot, f, resourceEnd);
                 int metricPayload = metricPayload(snapshot, f, familyEnd);
                 if (metricPayload > 0) {
-                    scopePayload += ProtoWriter.lenFieldSize(metricPayload);
+                    scopePayload += lenFieldSize(ScopeMetrics.METRICS, metricPayload);
                 }
                 f = familyEnd;
             }
             if (scopePayload > scopeField.length) {
                 int resourceMetricsPayload =
-                        resource.resourceField.length + ProtoWriter.lenFieldSize(scopePayload);
-                out.lenHeader(REQUEST_RESOURCE_METRICS, resourceMetricsPayload);
+                        resource.resourceField.length
+                                + lenFieldSize(ResourceMetrics.SCOPE_METRICS, scopePayload);
+                out.lenHeader(ExportMetricsServiceRequest.RESOURCE_METRICS, resourceMetricsPayload);
                 out.bytes(resource.resourceField);
-                out.lenHeader(RESOURCE_METRICS_SCOPE_METRICS, scopePayload);
+                out.lenHeader(ResourceMetrics.SCOPE_METRICS, scopePayload);
                 out.bytes(scopeField);
                 for (int f = i; f < resourceEnd; ) {
                     int familyEnd = familyEnd(snapshot, f, resourceEnd);
@@ -207,15 +225,17 @@ final class OtlpEncoder {
         return i;
     }
 
+    /** Size of the {@code Gauge}, {@code Sum} or {@code Summary} message of a family's points. */
     private int dataPayload(int start, int end, Series.Kind kind) {
+        int pointsField = DATA_POINTS_FIELD[kind.ordinal()];
         int data = 0;
         for (int i = start; i < end; i++) {
             if (pointSizes[i] > 0) {
-                data += ProtoWriter.lenFieldSize(pointSizes[i]);
+                data += lenFieldSize(pointsField, pointSizes[i]);
             }
         }
         if (data > 0 && kind == Series.Kind.SUM) {
-            data += 2; // aggregation_temporality
+            data += AGGREGATION_TEMPORALITY_FIELD;
         }
         return data;
     }
@@ -223,23 +243,24 @@ final class OtlpEncoder {
     private int metricPayload(Series[] snapshot, int start, int end) {
         MetricFamily family = snapshot[start].family;
         int data = dataPayload(start, end, family.kind);
-        return data == 0 ? 0 : family.nameField.length + ProtoWriter.lenFieldSize(data);
+        return data == 0
+                ? 0
+                : family.nameField.length + lenFieldSize(DATA_FIELD[family.kind.ordinal()], data);
     }
 
     private int writeMetric(Series[] snapshot, int start, int end, long timeNanos) {
         MetricFamily family = snapshot[start].family;
-        int data = dataPayload(start, end, family.kind);
+        Series.Kind kind = family.kind;
+        int data = dataPayload(start, end, kind);
         if (data == 0) {
             return 0;
         }
+        int dataField = DATA_FIELD[kind.ordinal()];
         out.lenHeader(
-                SCOPE_METRICS_METRICS, family.nameField.length + ProtoWriter.lenFieldSize(data));
+                ScopeMetrics.METRICS, family.nameField.length + lenFieldSize(dataField, data));
         out.bytes(family.nameField);
-        int dataField =
-                family.kind == Series.Kind.GAUGE
-                        ? METRIC_GAUGE
-                        : family.kind == Series.Kind.SUM ? METRIC_SUM : METRIC_SUMMARY;
         out.lenHeader(dataField, data);
+        int pointsField = DATA_POINTS_FIELD[kind.ordinal()];
         int points = 0;
         for (int i = start; i < end; i++) {
             int size = pointSizes[i];
@@ -247,32 +268,35 @@ final class OtlpEncoder {
                 continue;
             }
             Series s = snapshot[i];
-            out.lenHeader(DATA_POINTS, size);
+            out.lenHeader(pointsField, size);
             out.bytes(s.labels.encoded);
-            if (family.kind != Series.Kind.GAUGE) {
-                out.fixed64Field(POINT_START_TIME, s.startNanos);
-            }
-            out.fixed64Field(POINT_TIME, timeNanos);
-            if (family.kind == Series.Kind.SUMMARY) {
-                out.fixed64Field(SUMMARY_COUNT, s.longValue);
+            if (kind == Series.Kind.SUMMARY) {
+                out.fixed64Field(SummaryDataPoint.START_TIME_UNIX_NANO, s.startNanos);
+                out.fixed64Field(SummaryDataPoint.TIME_UNIX_NANO, timeNanos);
+                out.fixed64Field(SummaryDataPoint.COUNT, s.longValue);
                 for (int q = 0; q < Series.QUANTILES.length; q++) {
                     double value = s.quantileValues[q];
                     if (isFinite(value)) {
-                        out.lenHeader(SUMMARY_QUANTILE_VALUES, 2 * FIXED64_FIELD);
-                        out.doubleField(QUANTILE_QUANTILE, Series.QUANTILES[q]);
-                        out.doubleField(QUANTILE_VALUE, value);
+                        out.lenHeader(SummaryDataPoint.QUANTILE_VALUES, QUANTILE_PAYLOAD);
+                        out.doubleField(ValueAtQuantile.QUANTILE, Series.QUANTILES[q]);
+                        out.doubleField(ValueAtQuantile.VALUE, value);
                     }
                 }
-            } else if (s.valueType == Series.LONG_VALUE) {
-                out.fixed64Field(NUMBER_AS_INT, s.longValue);
             } else {
-                out.doubleField(NUMBER_AS_DOUBLE, s.doubleValue);
+                if (kind == Series.Kind.SUM) {
+                    out.fixed64Field(NumberDataPoint.START_TIME_UNIX_NANO, s.startNanos);
+                }
+                out.fixed64Field(NumberDataPoint.TIME_UNIX_NANO, timeNanos);
+                if (s.valueType == Series.LONG_VALUE) {
+                    out.fixed64Field(NumberDataPoint.AS_INT, s.longValue);
+                } else {
+                    out.doubleField(NumberDataPoint.AS_DOUBLE, s.doubleValue);
+                }
             }
             points++;
         }
-        if (family.kind == Series.Kind.SUM) {
-            out.tag(SUM_AGGREGATION_TEMPORALITY, ProtoWriter.VARINT);
-            out.varint(AGGREGATION_TEMPORALITY_CUMULATIVE);
+        if (kind == Series.Kind.SUM) {
+            out.varintField(Sum.AGGREGATION_TEMPORALITY, AggregationTemporality.CUMULATIVE);
         }
         return points;
     }
@@ -282,14 +306,15 @@ final class OtlpEncoder {
         if (s.valueType == Series.NO_VALUE) {
             return 0;
         }
-        int size = s.labels.encoded.length + FIXED64_FIELD; // attributes, time
+        int size = s.labels.encoded.length + TIME_FIELD;
+        int valueField = s.valueType == Series.LONG_VALUE ? LONG_VALUE_FIELD : DOUBLE_VALUE_FIELD;
         switch (s.family.kind) {
             case GAUGE:
-                return size + FIXED64_FIELD;
+                return size + valueField;
             case SUM:
-                return size + 2 * FIXED64_FIELD; // start time, value
+                return size + START_TIME_FIELD + valueField;
             default:
-                size += 2 * FIXED64_FIELD; // start time, count
+                size += START_TIME_FIELD + SUMMARY_COUNT_FIELD;
                 for (double value : s.quantileValues) {
                     if (isFinite(value)) {
                         size += QUANTILE_FIELD;
@@ -297,6 +322,11 @@ final class OtlpEncoder {
                 }
                 return size;
         }
+    }
+
+    /** Upper bound of a length-delimited field's tag and length prefix. */
+    private static int lenHeaderBound(int field) {
+        return ProtoWriter.tagSize(field) + ProtoWriter.MAX_LENGTH_PREFIX;
     }
 
     private static boolean isFinite(double value) {

@@ -11,8 +11,10 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
+import dev.flinkmetrics.skywalking.proto.OtlpFields;
+import dev.flinkmetrics.skywalking.proto.ProtoWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -46,9 +48,10 @@ final class ProcessResource {
         attributes.put("service.name", role.serviceName);
         attributes.put("cluster", cluster);
         attributes.put(role.nodeLabel, node);
-        byte[] attributeFields = LabelSet.encodeAttributes(1, attributes); // Resource.attributes
+        byte[] attributeFields =
+                LabelSet.encodeAttributes(OtlpFields.Resource.ATTRIBUTES, attributes);
         ProtoWriter w = new ProtoWriter(attributeFields.length + 8);
-        w.lenHeader(1, attributeFields.length);
+        w.lenHeader(OtlpFields.ResourceMetrics.RESOURCE, attributeFields.length);
         w.bytes(attributeFields);
         this.resourceField = w.toByteArray();
     }

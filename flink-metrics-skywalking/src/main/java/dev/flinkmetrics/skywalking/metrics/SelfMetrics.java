@@ -11,12 +11,11 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 
@@ -27,31 +26,46 @@ import org.apache.flink.metrics.Gauge;
  */
 final class SelfMetrics {
 
-    final AtomicLong seriesExported = new AtomicLong();
-    final AtomicLong exportFailures = new AtomicLong();
-    final AtomicLong cyclesSkipped = new AtomicLong();
+    /** Series registered now. */
+    final AtomicLong seriesRegistered = new AtomicLong();
+
+    /** Points accepted by the receiver. */
+    final AtomicLong pointsExported = new AtomicLong();
+
+    /** Points not delivered: their request failed or was rejected, or one alone was too large. */
     final AtomicLong pointsDropped = new AtomicLong();
+
+    /** Requests that failed or were rejected. */
+    final AtomicLong exportFailures = new AtomicLong();
+
+    /** Reports skipped because the previous export was still running. */
+    final AtomicLong cyclesSkipped = new AtomicLong();
+
+    /** Reads of a metric that threw (a gauge, a counter, a meter, a histogram's statistics). */
+    final AtomicLong readFailures = new AtomicLong();
+
     final AtomicLong lastExportDurationMs = new AtomicLong();
     final AtomicLong lastExportBytes = new AtomicLong();
 
-    /** The metrics to register, reading these numbers and the registry's size. */
-    List<SeriesRegistry.OwnMetric> metrics(LongSupplier seriesRegistered) {
+    /** The metrics to register, reading these numbers. */
+    List<SeriesRegistry.OwnMetric> metrics() {
         return Arrays.asList(
                 own("seriesRegistered", gauge(seriesRegistered)),
-                own("seriesExported", counter(seriesExported)),
+                own("pointsExported", counter(pointsExported)),
                 own("exportFailures", counter(exportFailures)),
                 own("cyclesSkipped", counter(cyclesSkipped)),
                 own("pointsDropped", counter(pointsDropped)),
-                own("lastExportDurationMs", gauge(lastExportDurationMs::get)),
-                own("lastExportBytes", gauge(lastExportBytes::get)));
+                own("readFailures", counter(readFailures)),
+                own("lastExportDurationMs", gauge(lastExportDurationMs)),
+                own("lastExportBytes", gauge(lastExportBytes)));
     }
 
     private static SeriesRegistry.OwnMetric own(String name, org.apache.flink.metrics.Metric m) {
         return new SeriesRegistry.OwnMetric(SeriesTranslator.ownName(name), m);
     }
 
-    private static Gauge<Long> gauge(LongSupplier value) {
-        return value::getAsLong;
+    private static Gauge<Long> gauge(AtomicLong value) {
+        return value::get;
     }
 
     private static Counter counter(AtomicLong value) {

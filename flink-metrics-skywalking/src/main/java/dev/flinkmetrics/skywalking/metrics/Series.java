@@ -11,10 +11,9 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
 import java.math.BigInteger;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.metrics.Counter;
@@ -69,6 +68,9 @@ final class Series {
 
     /** A problem with this series was logged; further ones stay quiet. */
     boolean problemLogged;
+
+    /** A failure of its histogram statistics was logged (export thread only). */
+    boolean statisticsProblemLogged;
 
     /** The gauge returned something that is not a number: it is no longer read. */
     boolean unsupported;
@@ -161,10 +163,12 @@ final class Series {
      * Computes the quantiles of a histogram series for the count read last. Called on the export
      * thread. When nothing was recorded since the last time the quantiles cannot have changed, and
      * Flink's getStatistics(), which copies the whole sample window, is not called at all.
+     *
+     * @return null, or why the statistics could not be read; the series then skips this report
      */
-    void updateQuantiles() {
+    String updateQuantiles() {
         if (valueType == NO_VALUE || longValue == quantilesAtCount) {
-            return;
+            return null;
         }
         try {
             HistogramStatistics statistics = ((Histogram) metric).getStatistics();
@@ -172,10 +176,13 @@ final class Series {
                 // NaN (an empty window) and infinities are left out when encoding.
                 quantileValues[i] = statistics.getQuantile(QUANTILES[i]);
             }
-        } catch (RuntimeException e) {
-            Arrays.fill(quantileValues, Double.NaN);
+        } catch (RuntimeException | LinkageError e) {
+            valueType = NO_VALUE;
+            quantilesAtCount = -1;
+            return "its statistics threw " + e;
         }
         quantilesAtCount = longValue;
+        return null;
     }
 
     private void setLong(long value) {

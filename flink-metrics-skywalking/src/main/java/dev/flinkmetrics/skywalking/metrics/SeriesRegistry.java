@@ -11,7 +11,7 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -115,18 +115,18 @@ final class SeriesRegistry {
      * Removes the series of this metric. A metric that was skipped as a duplicate is not found, and
      * the series that won stays.
      */
-    boolean remove(SeriesTranslator.SeriesId id, Metric metric) {
+    void remove(SeriesTranslator.SeriesId id, Metric metric) {
         ProcessResource resource = resources.get(id.resourceKey);
         if (resource == null) {
-            return false;
+            return;
         }
         MetricFamily family = resource.families.get(id.name);
         if (family == null) {
-            return false;
+            return;
         }
         Series series = family.byLabels.get(id.labelSet);
         if (series == null || series.metric != metric) {
-            return false;
+            return;
         }
         family.remove(series);
         release(series.labels);
@@ -137,24 +137,19 @@ final class SeriesRegistry {
                 resources.remove(id.resourceKey);
             }
         }
-        return true;
     }
 
     int size() {
         return size;
     }
 
-    List<ProcessResource> resources() {
-        return new ArrayList<>(resources.values());
-    }
-
     /**
      * Copies every series into {@code target}, in encoding order, and reads its value.
      *
-     * @param problems receives series whose value could not be read, for logging
+     * @param problems receives the series whose value could not be read
      * @return the array used (grown when needed); the count is {@link #size()}
      */
-    Series[] snapshot(Series[] target, List<Series> problems, List<String> messages) {
+    Series[] snapshot(Series[] target, ReadProblems problems) {
         Series[] out = target.length >= size ? target : Arrays.copyOf(target, size + size / 4);
         int i = 0;
         for (ProcessResource resource : resources.values()) {
@@ -163,10 +158,8 @@ final class SeriesRegistry {
                 for (int k = 0, n = list.size(); k < n; k++) {
                     Series s = list.get(k);
                     String problem = s.read();
-                    if (problem != null && !s.problemLogged) {
-                        s.problemLogged = true;
-                        problems.add(s);
-                        messages.add(problem);
+                    if (problem != null) {
+                        problems.add(s, problem);
                     }
                     out[i++] = s;
                 }
@@ -196,5 +189,38 @@ final class SeriesRegistry {
     /** Distinct label sets held, for tests of memory use. */
     int labelSetCount() {
         return labelSets.size();
+    }
+
+    /** Resources held, for tests of memory use. */
+    int resourceCount() {
+        return resources.size();
+    }
+
+    /** What went wrong reading values in one snapshot. */
+    static final class ReadProblems {
+        /** Series with a problem not logged before, and the problem, for one log line each. */
+        final List<Series> toLog = new ArrayList<>();
+
+        final List<String> messages = new ArrayList<>();
+
+        /** Reads that threw, logged before or not. */
+        int failures;
+
+        void add(Series series, String problem) {
+            if (series.problemIsBug) {
+                failures++;
+            }
+            if (!series.problemLogged) {
+                series.problemLogged = true;
+                toLog.add(series);
+                messages.add(problem);
+            }
+        }
+
+        void clear() {
+            toLog.clear();
+            messages.clear();
+            failures = 0;
+        }
     }
 }

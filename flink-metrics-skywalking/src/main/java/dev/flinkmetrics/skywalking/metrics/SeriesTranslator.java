@@ -11,8 +11,9 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
+import dev.flinkmetrics.skywalking.config.MetricsSettings;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
@@ -26,8 +27,8 @@ import org.apache.flink.metrics.MetricGroup;
 
 /**
  * Turns a Flink metric and its group into the identity of one series: the sample name SkyWalking's
- * rules read, the process role and node that pick the OTLP resource, and the labels. Pure: no I/O,
- * no state.
+ * rules read, the process role and node that pick the OTLP resource, and the labels. No I/O; its
+ * only state is the labels of the group translated last, a cache that never changes a result.
  *
  * <p>Names follow Flink's Prometheus reporter: {@code flink_} + logical scope joined by {@code _} +
  * {@code _} + metric name, every character outside {@code [a-zA-Z0-9:_]} replaced by {@code _}.
@@ -115,7 +116,7 @@ final class SeriesTranslator {
     static final String FLINK_JOB_NAME = "flink_job_name";
     private static final String TASK_ATTEMPT_ID = "task_attempt_id";
 
-    private final ReporterConfig config;
+    private final MetricsSettings config;
 
     /**
      * The labels of the group translated last. Flink registers a group's metrics one after the
@@ -124,7 +125,7 @@ final class SeriesTranslator {
      */
     private volatile Labels last;
 
-    SeriesTranslator(ReporterConfig config) {
+    SeriesTranslator(MetricsSettings config) {
         this.config = config;
     }
 
@@ -144,7 +145,8 @@ final class SeriesTranslator {
                     "its group " + group.getClass().getName() + " has no logical scope");
         }
         String name = "flink_" + logicalScope + "_" + replaceInvalidChars(metricName);
-        if (config.preset == ReporterConfig.Preset.SKYWALKING && !SkyWalkingPreset.contains(name)) {
+        if (config.preset == MetricsSettings.Preset.SKYWALKING
+                && !SkyWalkingPreset.contains(name)) {
             return null;
         }
 

@@ -11,16 +11,20 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
-import java.util.ArrayList;
-import java.util.List;
+import dev.flinkmetrics.skywalking.config.ConnectionSettings;
+import dev.flinkmetrics.skywalking.config.MetricsSettings;
+import dev.flinkmetrics.skywalking.transport.Delivery;
+import dev.flinkmetrics.skywalking.transport.ExportMethod;
+import dev.flinkmetrics.skywalking.transport.Sender;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricConfig;
 import org.apache.flink.metrics.MetricGroup;
@@ -35,43 +39,58 @@ import org.slf4j.LoggerFactory;
  * <p>Registration ({@link #notifyOfAddedMetric}, under Flink's registry lock) translates a metric
  * once into its series and encodes its labels. {@link #report()}, on the thread Flink shares
  * between all reporters, only reads the values and hands them to the export thread; it never waits
- * on the network and never throws. The export thread encodes and sends (see {@link Exporter}).
+ * on the network and never throws. The export thread encodes and sends (see {@link
+ * MetricsExporter}).
  */
-public class SkyWalkingReporter implements MetricReporter, Scheduled {
+@Internal
+public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SkyWalkingReporter.class);
+    /** The OTLP method and path metrics are sent to. */
+    public static final ExportMethod EXPORT_METHOD = MetricsExporter.OTLP_METRICS;
+
+    private static final Logger LOG = LoggerFactory.getLogger(SkyWalkingMetricReporter.class);
     private static final int MAX_REMEMBERED_PROBLEMS = 1000;
 
-    private final ReporterConfig config;
+    private final long timeoutMillis;
     private final SeriesTranslator translator;
     private final SeriesRegistry registry;
     private final SelfMetrics self = new SelfMetrics();
-    private final Exporter exporter;
-    private final Transport transport;
+    private final MetricsExporter exporter;
     private final LongSupplier wallClockNanos;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /** Registration problems already logged, by metric name. */
     private final Set<String> loggedProblems = ConcurrentHashMap.newKeySet();
 
-    // Used only by report() and close(), never concurrently with an export (see Exporter).
+    // Used only by report() and close(), never concurrently with an export (see MetricsExporter).
     private Series[] snapshot = new Series[0];
-    private final List<Series> problemSeries = new ArrayList<>();
-    private final List<String> problemMessages = new ArrayList<>();
+    private final SeriesRegistry.ReadProblems problems = new SeriesRegistry.ReadProblems();
     private volatile Future<?> lastExport;
 
-    SkyWalkingReporter(ReporterConfig config, Transport transport, LongSupplier wallClockNanos) {
-        this.config = config;
-        this.transport = transport;
+    SkyWalkingMetricReporter(
+            ConnectionSettings connection,
+            MetricsSettings settings,
+            Sender sender,
+            LongSupplier wallClockNanos) {
+        this.timeoutMillis = connection.timeoutMillis;
         this.wallClockNanos = wallClockNanos;
-        this.translator = new SeriesTranslator(config);
-        // The registry-size gauge is read inside snapshot(), under the same lock.
-        this.registry = new SeriesRegistry(config.cluster, self.metrics(this::registeredSeries));
-        this.exporter = new Exporter(config, transport, self);
+        this.translator = new SeriesTranslator(settings);
+        this.registry = new SeriesRegistry(settings.cluster, self.metrics());
+        Delivery delivery =
+                new Delivery(sender, "Metrics", SeriesTranslator.ownName("exportFailures"));
+        this.exporter =
+                new MetricsExporter(
+                        connection.timeoutMillis, settings.maxRequestBytes, delivery, self);
     }
 
-    SkyWalkingReporter(ReporterConfig config, Transport transport) {
-        this(config, transport, () -> TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis()));
+    /** A reporter sending through {@code sender}, which it closes on {@link #close()}. */
+    public SkyWalkingMetricReporter(
+            ConnectionSettings connection, MetricsSettings settings, Sender sender) {
+        this(
+                connection,
+                settings,
+                sender,
+                () -> TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis()));
     }
 
     @Override
@@ -89,6 +108,7 @@ public class SkyWalkingReporter implements MetricReporter, Scheduled {
             SeriesRegistry.Added added;
             synchronized (registry) {
                 added = registry.add(id, metric, wallClockNanos.getAsLong());
+                self.seriesRegistered.set(registry.size());
             }
             switch (added) {
                 case DUPLICATE:
@@ -143,10 +163,19 @@ public class SkyWalkingReporter implements MetricReporter, Scheduled {
             if (id != null) {
                 synchronized (registry) {
                     registry.remove(id, metric);
+                    self.seriesRegistered.set(registry.size());
                 }
             }
+        } catch (IllegalArgumentException e) {
+            // The metric cannot be translated: its registration failed the same way and was
+            // logged then.
         } catch (RuntimeException e) {
-            // Its registration failed the same way and was logged then.
+            logOnce(
+                    "remove " + metricName,
+                    true,
+                    "Metric {} could not be removed: {}",
+                    metricName,
+                    e.toString());
         }
     }
 
@@ -159,7 +188,7 @@ public class SkyWalkingReporter implements MetricReporter, Scheduled {
             self.cyclesSkipped.incrementAndGet();
             LOG.debug(
                     "The previous export to {} is still running; this cycle is skipped.",
-                    config.target());
+                    exporter.target());
             return;
         }
         Future<?> export = null;
@@ -177,21 +206,22 @@ public class SkyWalkingReporter implements MetricReporter, Scheduled {
     private Future<?> snapshotAndSubmit() {
         long now = wallClockNanos.getAsLong();
         int count;
-        problemSeries.clear();
-        problemMessages.clear();
+        problems.clear();
         synchronized (registry) {
-            snapshot = registry.snapshot(snapshot, problemSeries, problemMessages);
+            snapshot = registry.snapshot(snapshot, problems);
             count = registry.size();
         }
-        for (int i = 0; i < problemSeries.size(); i++) {
-            Series s = problemSeries.get(i);
+        self.readFailures.addAndGet(problems.failures);
+        for (int i = 0; i < problems.toLog.size(); i++) {
+            Series s = problems.toLog.get(i);
+            String problem = problems.messages.get(i);
             String message = "Series {} is skipped while {}; logged once for this series.";
             if (s.problemIsBug) {
-                LOG.warn(message, s, problemMessages.get(i));
+                LOG.warn(message, s, problem);
             } else if (s.unsupported) {
-                LOG.info(message, s, problemMessages.get(i));
+                LOG.info(message, s, problem);
             } else {
-                LOG.debug(message, s, problemMessages.get(i));
+                LOG.debug(message, s, problem);
             }
         }
         Future<?> export = exporter.submit(snapshot, count, now);
@@ -205,10 +235,10 @@ public class SkyWalkingReporter implements MetricReporter, Scheduled {
         if (closed.getAndSet(true)) {
             return;
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         exporter.beginClose();
         try {
-            if (exporter.awaitIdle(deadline) && exporter.tryBegin()) {
+            if (exporter.tryBegin(deadline)) {
                 Future<?> export = null;
                 try {
                     export = snapshotAndSubmit();
@@ -217,30 +247,17 @@ public class SkyWalkingReporter implements MetricReporter, Scheduled {
                         exporter.abandon();
                     }
                 }
-                Exporter.await(export, deadline);
+                MetricsExporter.await(export, deadline);
             }
         } catch (RuntimeException e) {
             LOG.debug("The final export failed.", e);
         } finally {
             exporter.shutdown();
-            transport.close();
-            LOG.info("Reporter for {} closed.", config.target());
+            LOG.info("Reporter for {} closed.", exporter.target());
         }
     }
 
-    /** Registered series, for tests and the reporter's own metrics. */
-    int seriesCount() {
-        synchronized (registry) {
-            return registry.size();
-        }
-    }
-
-    /** Called only from inside {@link SeriesRegistry#snapshot}, which holds the lock. */
-    private long registeredSeries() {
-        return registry.size();
-    }
-
-    /** Waits until no export is in flight; for tests and benchmarks. */
+    /** Waits until the export submitted last has ended; for tests and benchmarks. */
     boolean awaitExport(long timeoutMillis) {
         Future<?> export = lastExport;
         if (export != null) {
@@ -253,6 +270,7 @@ public class SkyWalkingReporter implements MetricReporter, Scheduled {
         return true;
     }
 
+    /** The reporter's own numbers; for tests and benchmarks. */
     SelfMetrics selfMetrics() {
         return self;
     }

@@ -11,50 +11,55 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.proto;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.apache.flink.annotation.Internal;
 
 /**
- * A minimal protobuf writer into one reusable, growable byte array. It writes only the wire types
- * that OTLP metrics need: varints, 64-bit fixed values and length-delimited fields. Callers compute
- * nested message sizes up front (see {@link OtlpEncoder}), so nothing is written twice.
+ * A minimal protobuf writer into one reusable, growable byte array: varints, 64-bit fixed values
+ * and length-delimited fields. Callers compute nested message sizes up front with the size
+ * functions here, which count the tag of any field number, so nothing is written twice.
  */
-final class ProtoWriter {
+@Internal
+public final class ProtoWriter {
 
-    static final int VARINT = 0;
-    static final int FIXED64 = 1;
-    static final int LEN = 2;
+    public static final int VARINT = 0;
+    public static final int FIXED64 = 1;
+    public static final int LEN = 2;
+
+    /** The most bytes a length prefix of a message below 2 GiB takes. */
+    public static final int MAX_LENGTH_PREFIX = 5;
 
     private byte[] buf;
     private int pos;
 
-    ProtoWriter(int initialCapacity) {
+    public ProtoWriter(int initialCapacity) {
         buf = new byte[Math.max(16, initialCapacity)];
     }
 
-    void reset() {
+    public void reset() {
         pos = 0;
     }
 
-    int length() {
+    public int length() {
         return pos;
     }
 
-    byte[] buffer() {
+    public byte[] buffer() {
         return buf;
     }
 
-    byte[] toByteArray() {
+    public byte[] toByteArray() {
         return Arrays.copyOf(buf, pos);
     }
 
-    void tag(int field, int wireType) {
-        varint((field << 3) | wireType);
+    public void tag(int field, int wireType) {
+        varint(((long) field << 3) | wireType);
     }
 
-    void varint(long value) {
+    public void varint(long value) {
         ensure(10);
         while ((value & ~0x7FL) != 0) {
             buf[pos++] = (byte) ((value & 0x7F) | 0x80);
@@ -63,18 +68,18 @@ final class ProtoWriter {
         buf[pos++] = (byte) value;
     }
 
-    void fixed64(long value) {
+    public void fixed64(long value) {
         ensure(8);
         for (int i = 0; i < 8; i++) {
             buf[pos++] = (byte) (value >>> (8 * i));
         }
     }
 
-    void bytes(byte[] src) {
+    public void bytes(byte[] src) {
         bytes(src, 0, src.length);
     }
 
-    void bytes(byte[] src, int off, int len) {
+    public void bytes(byte[] src, int off, int len) {
         ensure(len);
         System.arraycopy(src, off, buf, pos, len);
         pos += len;
@@ -83,21 +88,26 @@ final class ProtoWriter {
     /**
      * Writes a length-delimited header: tag and size. The caller writes {@code size} bytes next.
      */
-    void lenHeader(int field, int size) {
+    public void lenHeader(int field, int size) {
         tag(field, LEN);
         varint(size);
     }
 
-    void fixed64Field(int field, long value) {
+    public void varintField(int field, long value) {
+        tag(field, VARINT);
+        varint(value);
+    }
+
+    public void fixed64Field(int field, long value) {
         tag(field, FIXED64);
         fixed64(value);
     }
 
-    void doubleField(int field, double value) {
+    public void doubleField(int field, double value) {
         fixed64Field(field, Double.doubleToRawLongBits(value));
     }
 
-    void stringField(int field, String value) {
+    public void stringField(int field, String value) {
         byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
         lenHeader(field, utf8.length);
         bytes(utf8);
@@ -110,7 +120,7 @@ final class ProtoWriter {
     }
 
     /** Bytes a varint of this value takes. */
-    static int varintSize(long value) {
+    public static int varintSize(long value) {
         int size = 1;
         while ((value & ~0x7FL) != 0) {
             value >>>= 7;
@@ -119,13 +129,28 @@ final class ProtoWriter {
         return size;
     }
 
-    /** Bytes a length-delimited field of a given payload size takes, for field numbers below 16. */
-    static int lenFieldSize(int payloadSize) {
-        return 1 + varintSize(payloadSize) + payloadSize;
+    /** Bytes the tag of this field number takes: one up to field 15, two up to 2047, ... */
+    public static int tagSize(int field) {
+        return varintSize((long) field << 3);
+    }
+
+    /** Bytes a length-delimited field with a payload of this size takes. */
+    public static int lenFieldSize(int field, int payloadSize) {
+        return tagSize(field) + varintSize(payloadSize) + payloadSize;
+    }
+
+    /** Bytes a fixed64 or double field takes. */
+    public static int fixed64FieldSize(int field) {
+        return tagSize(field) + 8;
+    }
+
+    /** Bytes a varint field takes. */
+    public static int varintFieldSize(int field, long value) {
+        return tagSize(field) + varintSize(value);
     }
 
     /** Encodes a standalone string field, for pre-encoding at registration. */
-    static byte[] encodeString(int field, String value) {
+    public static byte[] encodeString(int field, String value) {
         ProtoWriter w = new ProtoWriter(value.length() + 8);
         w.stringField(field, value);
         return w.toByteArray();

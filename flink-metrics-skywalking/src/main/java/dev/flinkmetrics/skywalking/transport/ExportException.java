@@ -11,14 +11,18 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.transport;
+
+import org.apache.flink.annotation.Internal;
 
 /** Why an export was not accepted, classified by what the operator or the reporter should do. */
-final class ExportException extends Exception {
+@Internal
+public final class ExportException extends Exception {
 
     private static final long serialVersionUID = 1L;
 
-    enum Kind {
+    /** What to do about a failure. */
+    public enum Kind {
         /**
          * The receiver is down, overloaded or slow: retried within the timeout, then next cycle.
          */
@@ -29,13 +33,13 @@ final class ExportException extends Exception {
         REJECTED
     }
 
-    final Kind kind;
+    public final Kind kind;
 
     /** What the operator can do about it; may be empty. */
-    final String hint;
+    public final String hint;
 
-    ExportException(Kind kind, String message, String hint, Throwable cause) {
-        super(message, cause, false, false);
+    ExportException(Kind kind, String message, String hint) {
+        super(message, null, false, false);
         this.kind = kind;
         this.hint = hint;
     }

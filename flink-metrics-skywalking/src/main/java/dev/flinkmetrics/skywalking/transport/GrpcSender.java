@@ -11,8 +11,10 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.transport;
 
+import dev.flinkmetrics.skywalking.config.ConnectionSettings;
+import dev.flinkmetrics.skywalking.config.PluginVersion;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.CompressorRegistry;
@@ -29,54 +31,54 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
 /**
- * OTLP over gRPC: unary {@code MetricsService/Export} with the request bytes encoded by {@link
- * OtlpEncoder}. One channel and one event-loop thread of its own, both stopped on close.
+ * Unary gRPC calls of one method with request bytes encoded by this plugin. One channel and one
+ * event-loop thread of its own, both stopped on close.
  */
-final class GrpcTransport implements Transport {
+final class GrpcSender implements Sender {
 
-    static final String EXPORT_METHOD =
-            "opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
-
-    private static final MethodDescriptor<Request, byte[]> EXPORT =
-            MethodDescriptor.<Request, byte[]>newBuilder()
-                    .setType(MethodDescriptor.MethodType.UNARY)
-                    .setFullMethodName(EXPORT_METHOD)
-                    .setRequestMarshaller(new RequestMarshaller())
-                    .setResponseMarshaller(new ResponseMarshaller())
-                    .build();
-
-    private final ReporterConfig config;
+    private final ConnectionSettings connection;
+    private final ExportMethod method;
+    private final MethodDescriptor<Request, byte[]> descriptor;
     private final EventLoopGroup eventLoop;
     private final ManagedChannel channel;
     private final Metadata headers = new Metadata();
     private final CallOptions callOptions;
 
-    GrpcTransport(ReporterConfig config) {
-        this.config = config;
-        SslContext ssl = config.tls ? sslContext(config) : null;
+    GrpcSender(ConnectionSettings connection, ExportMethod method) {
+        this.connection = connection;
+        this.method = method;
+        this.descriptor =
+                MethodDescriptor.<Request, byte[]>newBuilder()
+                        .setType(MethodDescriptor.MethodType.UNARY)
+                        .setFullMethodName(method.grpcMethod)
+                        .setRequestMarshaller(new RequestMarshaller())
+                        .setResponseMarshaller(new ResponseMarshaller())
+                        .build();
+        SslContext ssl =
+                connection.tls ? TlsContexts.build(connection, GrpcSslContexts.forClient()) : null;
         this.eventLoop =
                 new NioEventLoopGroup(
-                        1, new DefaultThreadFactory("flink-metrics-skywalking-grpc", true));
+                        1, new DefaultThreadFactory(PluginVersion.NAME + "-grpc", true));
         NettyChannelBuilder builder =
-                NettyChannelBuilder.forAddress(config.host, config.port)
+                NettyChannelBuilder.forAddress(connection.host, connection.port)
                         .eventLoopGroup(eventLoop)
                         .channelType(NioSocketChannel.class)
                         .directExecutor()
                         .disableRetry()
                         .maxInboundMessageSize(1024 * 1024)
-                        .userAgent("flink-metrics-skywalking")
+                        .userAgent(PluginVersion.NAME)
                         .compressorRegistry(compressors());
         if (ssl != null) {
             builder.sslContext(ssl).useTransportSecurity();
@@ -84,13 +86,13 @@ final class GrpcTransport implements Transport {
             builder.usePlaintext();
         }
         this.channel = builder.build();
-        for (Map.Entry<String, String> header : config.headers.entrySet()) {
+        for (Map.Entry<String, String> header : connection.headers.entrySet()) {
             headers.put(
                     Metadata.Key.of(header.getKey(), Metadata.ASCII_STRING_MARSHALLER),
                     header.getValue());
         }
         CallOptions options = CallOptions.DEFAULT;
-        if (config.compression == ReporterConfig.Compression.GZIP) {
+        if (connection.compression == ConnectionSettings.Compression.GZIP) {
             options = options.withCompression("gzip");
         }
         this.callOptions = options;
@@ -102,51 +104,20 @@ final class GrpcTransport implements Transport {
         return registry;
     }
 
-    /** Builds the TLS context; also used by {@link HttpTransport}. */
-    static SslContext sslContext(ReporterConfig config) {
-        return sslContext(config, GrpcSslContexts.forClient());
-    }
-
-    static SslContext sslContext(ReporterConfig config, SslContextBuilder builder) {
-        try {
-            if (config.caCert != null) {
-                builder.trustManager(config.caCert);
-            }
-            if (config.clientCert != null) {
-                builder.keyManager(config.clientCert, config.clientKey);
-            }
-            return builder.build();
-        } catch (SSLException | RuntimeException e) {
-            // Key material must not reach the log: name the files and the kind of failure only.
-            throw new IllegalArgumentException(
-                    "Cannot set up TLS from "
-                            + SkyWalkingReporterOptions.TLS_CA_CERT.fullKey()
-                            + "="
-                            + (config.caCert == null ? "(JVM default)" : config.caCert)
-                            + ", "
-                            + SkyWalkingReporterOptions.TLS_CLIENT_CERT.fullKey()
-                            + "="
-                            + (config.clientCert == null ? "(none)" : config.clientCert)
-                            + ", "
-                            + SkyWalkingReporterOptions.TLS_CLIENT_KEY.fullKey()
-                            + "="
-                            + (config.clientKey == null ? "(none)" : config.clientKey)
-                            + ": "
-                            + e.getClass().getSimpleName()
-                            + " (are they PEM files, and is the key PKCS#8?)");
-        }
+    @Override
+    public String target() {
+        return connection.target(method.httpPath);
     }
 
     @Override
     public void send(byte[] request, int length, long deadlineNanos) throws ExportException {
         long remaining = deadlineNanos - System.nanoTime();
         if (remaining <= 0) {
-            throw new ExportException(
-                    ExportException.Kind.UNAVAILABLE, "timed out before sending", "", null);
+            throw Failures.unavailable("timed out before sending");
         }
         ClientCall<Request, byte[]> call =
                 channel.newCall(
-                        EXPORT,
+                        descriptor,
                         callOptions.withDeadline(Deadline.after(remaining, TimeUnit.NANOSECONDS)));
         Listener listener = new Listener();
         call.start(listener, headers);
@@ -165,10 +136,10 @@ final class GrpcTransport implements Transport {
         } catch (InterruptedException e) {
             call.cancel("reporter closing", null);
             Thread.currentThread().interrupt();
-            throw new ExportException(ExportException.Kind.UNAVAILABLE, "interrupted", "", e);
+            throw Failures.unavailable("interrupted");
         }
         if (status == null) {
-            throw new ExportException(ExportException.Kind.UNAVAILABLE, "no answer", "", null);
+            throw Failures.unavailable("no answer");
         }
         if (!status.isOk()) {
             throw classify(status);
@@ -186,70 +157,30 @@ final class GrpcTransport implements Transport {
         }
         switch (status.getCode()) {
             case UNAVAILABLE:
-                if (cause instanceof javax.net.ssl.SSLException
+                if (cause instanceof SSLException
                         || String.valueOf(cause).contains("SslHandshake")
                         || String.valueOf(status.getDescription()).contains("SSL")) {
-                    return new ExportException(
-                            ExportException.Kind.CONFIGURATION,
-                            message,
-                            "The TLS handshake failed: does the OAP serve TLS on this port, is its"
-                                    + " certificate signed by the configured CA, and does it require"
-                                    + " a client certificate?",
-                            null);
+                    return Failures.tlsHandshake(message);
                 }
-                return new ExportException(
-                        ExportException.Kind.UNAVAILABLE,
-                        message,
-                        "Is the OAP running and reachable at this address?",
-                        null);
+                return Failures.unreachable(message);
             case DEADLINE_EXCEEDED:
-                return new ExportException(
-                        ExportException.Kind.UNAVAILABLE,
-                        message,
-                        "The OAP did not answer within "
-                                + config.timeoutMillis
-                                + " ms; it may be overloaded, or the address may drop packets.",
-                        null);
+                return Failures.noAnswer(message, connection.timeoutMillis);
             case RESOURCE_EXHAUSTED:
                 String description =
-                        String.valueOf(status.getDescription()).toLowerCase(java.util.Locale.ROOT);
-                if (description.contains("size") || description.contains("larger")) {
-                    return new ExportException(
-                            ExportException.Kind.REJECTED,
-                            message,
-                            "The request is larger than the receiver accepts: lower "
-                                    + SkyWalkingReporterOptions.MAX_REQUEST_SIZE.fullKey()
-                                    + ".",
-                            null);
-                }
-                return new ExportException(
-                        ExportException.Kind.UNAVAILABLE, message, "The OAP is overloaded.", null);
+                        String.valueOf(status.getDescription()).toLowerCase(Locale.ROOT);
+                return description.contains("size") || description.contains("larger")
+                        ? Failures.tooLarge(message)
+                        : Failures.overloaded(message);
             case ABORTED:
             case CANCELLED:
-                return new ExportException(ExportException.Kind.UNAVAILABLE, message, "", null);
+                return Failures.unavailable(message);
             case UNAUTHENTICATED:
             case PERMISSION_DENIED:
-                return new ExportException(
-                        ExportException.Kind.CONFIGURATION,
-                        message,
-                        "The OAP refused the token: set "
-                                + SkyWalkingReporterOptions.TOKEN.fullKey()
-                                + " to the OAP's SW_AUTHENTICATION value.",
-                        null);
+                return Failures.credentialsRefused(message);
             case UNIMPLEMENTED:
-                return new ExportException(
-                        ExportException.Kind.CONFIGURATION,
-                        message,
-                        "The receiver does not serve OTLP metrics over gRPC: is this the OAP's gRPC"
-                                + " port (11800), and is the otel receiver enabled"
-                                + " (SW_OTEL_RECEIVER=default)?",
-                        null);
+                return Failures.notServedOverGrpc(message, method);
             default:
-                return new ExportException(
-                        ExportException.Kind.REJECTED,
-                        message,
-                        "The OAP could not process this request; its log says why.",
-                        null);
+                return Failures.notProcessed(message);
         }
     }
 

@@ -11,8 +11,11 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.transport;
 
+import dev.flinkmetrics.skywalking.config.ConnectionSettings;
+import dev.flinkmetrics.skywalking.config.PluginVersion;
+import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
 import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
@@ -28,28 +31,30 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
- * OTLP over HTTP with protobuf bodies ({@code POST /v1/metrics}), for OAP 11 and later or a
- * collector. Uses the JDK's {@link HttpURLConnection}, which keeps connections alive between calls.
+ * OTLP/HTTP: {@code POST} of the request bytes as {@code application/x-protobuf}, with the JDK's
+ * {@link HttpURLConnection} (the plugin runs on Java 8, so {@code java.net.http} is not there).
  */
-final class HttpTransport implements Transport {
+final class HttpSender implements Sender {
 
-    private final ReporterConfig config;
+    private final ConnectionSettings connection;
+    private final ExportMethod method;
     private final URL url;
     private final SSLSocketFactory sslSocketFactory;
 
-    HttpTransport(ReporterConfig config) {
-        this.config = config;
+    HttpSender(ConnectionSettings connection, ExportMethod method) {
+        this.connection = connection;
+        this.method = method;
         try {
-            this.url = new URL(config.target());
+            this.url = new URL(target());
         } catch (IOException e) {
             throw new IllegalArgumentException(
                     "Invalid value for " + SkyWalkingReporterOptions.ENDPOINT.fullKey(), e);
         }
         this.sslSocketFactory =
-                config.tls
+                connection.tls
                         ? ((JdkSslContext)
-                                        GrpcTransport.sslContext(
-                                                config,
+                                        TlsContexts.build(
+                                                connection,
                                                 SslContextBuilder.forClient()
                                                         .sslProvider(SslProvider.JDK)))
                                 .context()
@@ -58,57 +63,53 @@ final class HttpTransport implements Transport {
     }
 
     @Override
+    public String target() {
+        return connection.target(method.httpPath);
+    }
+
+    @Override
     public void send(byte[] request, int length, long deadlineNanos) throws ExportException {
         int timeoutMillis =
                 (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
-        HttpURLConnection connection = null;
+        HttpURLConnection http = null;
         try {
-            connection = (HttpURLConnection) url.openConnection();
+            http = (HttpURLConnection) url.openConnection();
             if (sslSocketFactory != null) {
-                ((HttpsURLConnection) connection).setSSLSocketFactory(sslSocketFactory);
+                ((HttpsURLConnection) http).setSSLSocketFactory(sslSocketFactory);
             }
-            connection.setConnectTimeout(timeoutMillis);
-            connection.setReadTimeout(timeoutMillis);
-            connection.setRequestMethod("POST");
-            connection.setDoOutput(true);
-            connection.setRequestProperty("Content-Type", "application/x-protobuf");
-            connection.setRequestProperty("User-Agent", "flink-metrics-skywalking");
-            for (Map.Entry<String, String> header : config.headers.entrySet()) {
-                connection.setRequestProperty(header.getKey(), header.getValue());
+            http.setConnectTimeout(timeoutMillis);
+            http.setReadTimeout(timeoutMillis);
+            http.setRequestMethod("POST");
+            http.setDoOutput(true);
+            http.setRequestProperty("Content-Type", "application/x-protobuf");
+            http.setRequestProperty("User-Agent", PluginVersion.NAME);
+            for (Map.Entry<String, String> header : connection.headers.entrySet()) {
+                http.setRequestProperty(header.getKey(), header.getValue());
             }
-            if (config.compression == ReporterConfig.Compression.GZIP) {
-                connection.setRequestProperty("Content-Encoding", "gzip");
-                connection.setChunkedStreamingMode(64 * 1024);
-                try (OutputStream out = FastGzip.stream(connection.getOutputStream())) {
+            if (connection.compression == ConnectionSettings.Compression.GZIP) {
+                http.setRequestProperty("Content-Encoding", "gzip");
+                http.setChunkedStreamingMode(64 * 1024);
+                try (OutputStream out = FastGzip.stream(http.getOutputStream())) {
                     out.write(request, 0, length);
                 }
             } else {
-                connection.setFixedLengthStreamingMode(length);
-                try (OutputStream out = connection.getOutputStream()) {
+                http.setFixedLengthStreamingMode(length);
+                try (OutputStream out = http.getOutputStream()) {
                     out.write(request, 0, length);
                 }
             }
-            int code = connection.getResponseCode();
-            drain(code >= 400 ? connection.getErrorStream() : connection.getInputStream());
+            int code = http.getResponseCode();
+            drain(code >= 400 ? http.getErrorStream() : http.getInputStream());
             if (code < 200 || code >= 300) {
-                throw classify(code, connection.getResponseMessage());
+                throw classify(code, http.getResponseMessage());
             }
         } catch (SSLException e) {
-            throw new ExportException(
-                    ExportException.Kind.CONFIGURATION,
-                    "TLS handshake failed: " + e.getMessage(),
-                    "Does the receiver serve TLS on this port, and is its certificate signed by the"
-                            + " configured CA?",
-                    null);
+            throw Failures.tlsHandshake("TLS handshake failed: " + e.getMessage());
         } catch (IOException e) {
-            throw new ExportException(
-                    ExportException.Kind.UNAVAILABLE,
-                    e.toString(),
-                    "Is the receiver running and reachable at this address?",
-                    null);
+            throw Failures.unreachable(e.toString());
         } finally {
-            if (connection != null && Thread.currentThread().isInterrupted()) {
-                connection.disconnect();
+            if (http != null && Thread.currentThread().isInterrupted()) {
+                http.disconnect();
             }
         }
     }
@@ -118,46 +119,19 @@ final class HttpTransport implements Transport {
         switch (code) {
             case 401:
             case 403:
-                return new ExportException(
-                        ExportException.Kind.CONFIGURATION,
-                        message,
-                        "The receiver refused the credentials: check "
-                                + SkyWalkingReporterOptions.TOKEN.fullKey()
-                                + " and "
-                                + SkyWalkingReporterOptions.HEADERS.fullKey()
-                                + ".",
-                        null);
+                return Failures.credentialsRefused(message);
             case 404:
             case 405:
-                return new ExportException(
-                        ExportException.Kind.CONFIGURATION,
-                        message,
-                        "Nothing serves OTLP at this path. OAP serves /v1/metrics on its REST port"
-                                + " (12800) only from version 11; older OAPs need protocol grpc.",
-                        null);
+                return Failures.notServedOverHttp(message, method);
             case 413:
-                return new ExportException(
-                        ExportException.Kind.REJECTED,
-                        message,
-                        "The request is larger than the receiver accepts: lower "
-                                + SkyWalkingReporterOptions.MAX_REQUEST_SIZE.fullKey()
-                                + ".",
-                        null);
+                return Failures.tooLarge(message);
             case 429:
             case 502:
             case 503:
             case 504:
-                return new ExportException(
-                        ExportException.Kind.UNAVAILABLE,
-                        message,
-                        "The receiver is overloaded or restarting.",
-                        null);
+                return Failures.overloaded(message);
             default:
-                return new ExportException(
-                        ExportException.Kind.REJECTED,
-                        message,
-                        "The receiver could not process this request; its log says why.",
-                        null);
+                return Failures.notProcessed(message);
         }
     }
 

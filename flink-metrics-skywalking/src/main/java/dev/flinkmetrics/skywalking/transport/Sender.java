@@ -11,20 +11,32 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.transport;
 
-/**
- * Sends one encoded OTLP request. Implementations: {@link GrpcTransport}, {@link HttpTransport}.
- */
-interface Transport extends AutoCloseable {
+import dev.flinkmetrics.skywalking.config.ConnectionSettings;
+import org.apache.flink.annotation.Internal;
+
+/** Sends encoded requests of one kind to the OAP. One instance per reporter. */
+@Internal
+public interface Sender extends AutoCloseable {
+
+    /** A gRPC or OTLP/HTTP sender for the connection's protocol. */
+    static Sender create(ConnectionSettings connection, ExportMethod method) {
+        return connection.protocol == ConnectionSettings.Protocol.GRPC
+                ? new GrpcSender(connection, method)
+                : new HttpSender(connection, method);
+    }
 
     /**
-     * Sends one {@code ExportMetricsServiceRequest} and waits for the answer, at most until the
-     * deadline ({@link System#nanoTime()} based). One attempt; the caller retries.
+     * Sends one request and waits for the answer, at most until the deadline ({@link
+     * System#nanoTime()} based). One attempt; {@link Delivery} retries.
      *
      * @throws ExportException when the receiver did not accept the request
      */
     void send(byte[] request, int length, long deadlineNanos) throws ExportException;
+
+    /** Where requests go, for log lines; never carries credentials. */
+    String target();
 
     /** Called after a failed export, before the next attempt, to reconnect without delay. */
     default void resetBackoff() {}

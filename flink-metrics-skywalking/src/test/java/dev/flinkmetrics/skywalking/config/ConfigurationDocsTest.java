@@ -11,7 +11,7 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,9 +37,9 @@ class ConfigurationDocsTest {
                 .append(" ConfigurationDocsTest; do not edit by hand. -->\n\n")
                 .append("Every key goes under `metrics.reporter.<name>.`, where `<name>` is the")
                 .append(" name you give the reporter (for example `sw`). Flink's own reporter keys")
-                .append(" (`factory.class`, `interval`, `scope.variables.excludes`,")
-                .append(" `scope.variables.additional`, `filter.includes`, `filter.excludes`) work")
-                .append(" as for any reporter.\n\n")
+                .append(" (`")
+                .append(String.join("`, `", SkyWalkingReporterOptions.FLINK_KEYS))
+                .append("`) work as for any reporter.\n\n")
                 .append("| Key | Default | Description |\n")
                 .append("|-----|---------|-------------|\n");
         for (ReporterOption option : SkyWalkingReporterOptions.ALL) {
@@ -76,14 +76,7 @@ class ConfigurationDocsTest {
         for (ReporterOption option : SkyWalkingReporterOptions.ALL) {
             known.add(option.key);
         }
-        known.addAll(
-                java.util.Arrays.asList(
-                        "factory.class",
-                        "interval",
-                        "filter.includes",
-                        "filter.excludes",
-                        "scope.variables.excludes",
-                        "scope.variables.additional"));
+        known.addAll(SkyWalkingReporterOptions.FLINK_KEYS);
         java.util.regex.Pattern key =
                 java.util.regex.Pattern.compile("^#?\\s*metrics\\.reporter\\.sw\\.([^:\\s]+):");
         int seen = 0;

@@ -11,16 +11,17 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.config;
 
-import static dev.flinkmetrics.skywalking.TestGroups.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.flinkmetrics.skywalking.testing.TestGroups;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -29,27 +30,49 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-class ReporterConfigTest {
+/** Parsing of the connection settings and the metric settings from what Flink hands over. */
+class SettingsTest {
+
+    /** Connection settings, after the whole configuration was checked as the factory checks it. */
+    private static ConnectionSettings connection(String... keyValues) {
+        return ConnectionSettings.read(checked(keyValues));
+    }
+
+    private static MetricsSettings metrics(String... keyValues) {
+        return MetricsSettings.read(checked(keyValues));
+    }
+
+    private static List<String> unknownKeys(String... keyValues) {
+        return checked(keyValues).unknownKeys(SkyWalkingReporterOptions.ALL);
+    }
+
+    private static OptionReader checked(String... keyValues) {
+        Properties p = TestGroups.properties(keyValues);
+        ConnectionSettings.read(new OptionReader(p));
+        MetricsSettings.read(new OptionReader(p));
+        return new OptionReader(p);
+    }
 
     @Test
     void defaults() {
-        ReporterConfig c = config();
-        assertThat(c.protocol).isEqualTo(ReporterConfig.Protocol.GRPC);
+        ConnectionSettings c = connection();
+        assertThat(c.protocol).isEqualTo(ConnectionSettings.Protocol.GRPC);
         assertThat(c.host).isEqualTo("localhost");
         assertThat(c.port).isEqualTo(11800);
         assertThat(c.tls).isFalse();
-        assertThat(c.cluster).isEqualTo("flink-cluster");
-        assertThat(c.clusterDefaulted).isTrue();
         assertThat(c.timeoutMillis).isEqualTo(10_000);
-        assertThat(c.compression).isEqualTo(ReporterConfig.Compression.NONE);
-        assertThat(c.preset).isEqualTo(ReporterConfig.Preset.SKYWALKING);
-        assertThat(c.maxRequestBytes).isEqualTo(4 * 1024 * 1024);
-        assertThat(c.filterLabelValueCharacters).isTrue();
-        assertThat(c.includeTaskAttemptId).isFalse();
-        assertThat(c.taskManagerNodeVariable).isEqualTo("tm_id");
-        assertThat(c.jobManagerNodeVariable).isEqualTo("host");
+        assertThat(c.compression).isEqualTo(ConnectionSettings.Compression.NONE);
         assertThat(c.headers).isEmpty();
-        assertThat(c.unknownKeys).isEmpty();
+        MetricsSettings m = metrics();
+        assertThat(m.cluster).isEqualTo("flink-cluster");
+        assertThat(m.clusterDefaulted).isTrue();
+        assertThat(m.preset).isEqualTo(MetricsSettings.Preset.SKYWALKING);
+        assertThat(m.maxRequestBytes).isEqualTo(4 * 1024 * 1024);
+        assertThat(m.filterLabelValueCharacters).isTrue();
+        assertThat(m.includeTaskAttemptId).isFalse();
+        assertThat(m.taskManagerNodeVariable).isEqualTo("tm_id");
+        assertThat(m.jobManagerNodeVariable).isEqualTo("host");
+        assertThat(unknownKeys()).isEmpty();
     }
 
     @Test
@@ -60,17 +83,18 @@ class ReporterConfigTest {
         p.put("filter-label-value-characters", Boolean.FALSE);
         p.put("max-request-size", 1048576);
         p.put("headers", Collections.singletonMap("X-Tenant", "a"));
-        ReporterConfig c = ReporterConfig.fromProperties(p);
+        ConnectionSettings c = ConnectionSettings.read(new OptionReader(p));
+        MetricsSettings m = MetricsSettings.read(new OptionReader(p));
         assertThat(c.timeoutMillis).isEqualTo(2500);
-        assertThat(c.filterLabelValueCharacters).isFalse();
-        assertThat(c.maxRequestBytes).isEqualTo(1048576);
+        assertThat(m.filterLabelValueCharacters).isFalse();
+        assertThat(m.maxRequestBytes).isEqualTo(1048576);
         assertThat(c.headers).containsEntry("x-tenant", "a");
     }
 
     @Test
     void headersAndTokenAreParsedAndMasked() {
-        ReporterConfig c =
-                config(
+        ConnectionSettings c =
+                connection(
                         "endpoint", "https://oap.example.com",
                         "headers", "X-Tenant=blue, X-Other = two",
                         "headers.x-third", "3",
@@ -89,31 +113,36 @@ class ReporterConfigTest {
 
     @Test
     void httpProtocolUsesTheRestPortAndPath() {
-        ReporterConfig c = config("protocol", "http/protobuf", "endpoint", "http://oap");
+        ConnectionSettings c = connection("protocol", "http/protobuf", "endpoint", "http://oap");
         assertThat(c.port).isEqualTo(12800);
-        assertThat(c.target()).isEqualTo("http://oap:12800/v1/metrics");
-        ReporterConfig custom =
-                config(
+        assertThat(c.target("/v1/metrics")).isEqualTo("http://oap:12800/v1/metrics");
+        ConnectionSettings custom =
+                connection(
                         "protocol",
                         "HTTP/PROTOBUF",
                         "endpoint",
                         "http://collector:4318/otlp/v1/metrics");
-        assertThat(custom.target()).isEqualTo("http://collector:4318/otlp/v1/metrics");
+        assertThat(custom.target("/v1/metrics")).isEqualTo("http://collector:4318/otlp/v1/metrics");
     }
 
     @Test
     void durationsAndSizesAcceptUnits() {
-        assertThat(config("timeout", "1 min").timeoutMillis).isEqualTo(60_000);
-        assertThat(config("timeout", "500ms").timeoutMillis).isEqualTo(500);
-        assertThat(config("timeout", "3s").timeoutMillis).isEqualTo(3000);
-        assertThat(config("max-request-size", "512 kb").maxRequestBytes).isEqualTo(512 * 1024);
-        assertThat(config("max-request-size", "50mb").maxRequestBytes).isEqualTo(50 * 1024 * 1024);
+        assertThat(connection("timeout", "1 min").timeoutMillis).isEqualTo(60_000);
+        assertThat(connection("timeout", "500ms").timeoutMillis).isEqualTo(500);
+        assertThat(connection("timeout", "3s").timeoutMillis).isEqualTo(3000);
+        assertThat(metrics("max-request-size", "512 kb").maxRequestBytes).isEqualTo(512 * 1024);
+        assertThat(metrics("max-request-size", "50mb").maxRequestBytes).isEqualTo(50 * 1024 * 1024);
     }
 
     @Test
     void unknownKeysAreKeptForAWarning() {
-        ReporterConfig c = config("endpiont", "http://x", "interval", "10 s", "factory.class", "x");
-        assertThat(c.unknownKeys).containsExactly("metrics.reporter.<name>.endpiont");
+        List<String> unknown = new java.util.ArrayList<>();
+        for (String flinkKey : SkyWalkingReporterOptions.FLINK_KEYS) {
+            unknown.addAll(unknownKeys("endpiont", "http://x", flinkKey, "x", "headers.x-a", "1"));
+        }
+        assertThat(unknown)
+                .hasSize(SkyWalkingReporterOptions.FLINK_KEYS.size())
+                .containsOnly("metrics.reporter.<name>.endpiont");
     }
 
     static Stream<Arguments> invalid() {
@@ -122,7 +151,6 @@ class ReporterConfigTest {
                 Arguments.of("endpoint", "ftp://oap:21"),
                 Arguments.of("endpoint", "http://"),
                 Arguments.of("endpoint", "http://oap:11800/some/path"),
-                Arguments.of("endpoint", "http://oap:11800/?x=1"),
                 Arguments.of("endpoint", "http ://oap"),
                 Arguments.of("protocol", "http"),
                 Arguments.of("protocol", "grpcs"),
@@ -148,7 +176,7 @@ class ReporterConfigTest {
     @ParameterizedTest(name = "{0}={1}")
     @MethodSource("invalid")
     void invalidValuesNameTheFullKeyAndTheValue(String key, String value) {
-        assertThatThrownBy(() -> config(key, value))
+        assertThatThrownBy(() -> checked(key, value))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("metrics.reporter.<name>." + key)
                 .hasMessageContaining("'" + value + "'");
@@ -156,26 +184,53 @@ class ReporterConfigTest {
 
     @Test
     void invalidHeadersNeverEchoTheSecret() {
-        assertThatThrownBy(() -> config("headers", "Authorization Bearer-abcdefgh"))
+        assertThatThrownBy(() -> checked("headers", "Authorization Bearer-abcdefgh"))
                 .hasMessageContaining("metrics.reporter.<name>.headers")
                 .hasMessageNotContaining("abcdefgh");
-        assertThatThrownBy(() -> config("headers", "bad name=x"))
+        assertThatThrownBy(() -> checked("headers", "bad name=x"))
                 .hasMessageContaining("metrics.reporter.<name>.headers")
                 .hasMessageContaining("bad name");
-        assertThatThrownBy(() -> config("headers", "x-a=caf\u00e9-secret"))
+        assertThatThrownBy(() -> checked("headers", "x-a=caf\u00e9-secret"))
                 .hasMessageContaining("printable ASCII")
                 .hasMessageNotContaining("secret");
-        assertThatThrownBy(() -> config("headers", "grpc-timeout=1"))
+        assertThatThrownBy(() -> checked("headers", "grpc-timeout=1"))
                 .hasMessageContaining("the transport sets it");
-        assertThatThrownBy(() -> config("token", ""))
+        assertThatThrownBy(() -> checked("token", ""))
                 .hasMessageContaining("metrics.reporter.<name>.token");
     }
 
     @Test
     void userInfoInTheEndpointIsRejectedAndMasked() {
-        assertThatThrownBy(() -> config("endpoint", "https://user:hunter2@oap:11800"))
+        assertThatThrownBy(() -> connection("endpoint", "https://user:hunter2@oap:11800"))
                 .hasMessageContaining("metrics.reporter.<name>.endpoint")
                 .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void queryAndFragmentInTheEndpointAreRejectedAndMasked() {
+        assertThatThrownBy(() -> connection("endpoint", "http://oap:11800/?token=hunter2"))
+                .hasMessageContaining("metrics.reporter.<name>.endpoint")
+                .hasMessageContaining("'http://oap:11800/?******'")
+                .hasMessageContaining("query and fragment are not supported")
+                .hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> connection("endpoint", "https://oap:11800#key=hunter2"))
+                .hasMessageContaining("'https://oap:11800#******'")
+                .hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> connection("endpoint", "http ://oap/?token=hunter2"))
+                .hasMessageContaining("not a URI")
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void bothParsersNameTheirLimits() {
+        assertThatThrownBy(() -> connection("timeout", "11 min"))
+                .hasMessageContaining("'11 min'")
+                .hasMessageContaining("must be at most 10 min");
+        assertThatThrownBy(() -> metrics("max-request-size", "300 mb"))
+                .hasMessageContaining("'300 mb'")
+                .hasMessageContaining("must be between 16 kb and 256 mb");
+        assertThatThrownBy(() -> metrics("max-request-size", "99999999999999999999 kb"))
+                .hasMessageContaining("the number is too large");
     }
 
     @Test
@@ -183,7 +238,7 @@ class ReporterConfigTest {
         File cert = Files.write(dir.resolve("client.pem"), new byte[] {1}).toFile();
         assertThatThrownBy(
                         () ->
-                                config(
+                                connection(
                                         "endpoint",
                                         "https://oap:11800",
                                         "tls.client-cert",
@@ -191,7 +246,12 @@ class ReporterConfigTest {
                 .hasMessageContaining("metrics.reporter.<name>.tls.client-cert")
                 .hasMessageContaining("metrics.reporter.<name>.tls.client-key");
         assertThatThrownBy(
-                        () -> config("endpoint", "http://oap:11800", "tls.ca-cert", cert.getPath()))
+                        () ->
+                                connection(
+                                        "endpoint",
+                                        "http://oap:11800",
+                                        "tls.ca-cert",
+                                        cert.getPath()))
                 .hasMessageContaining("https://");
     }
 }

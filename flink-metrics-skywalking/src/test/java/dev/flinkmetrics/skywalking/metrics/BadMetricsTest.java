@@ -11,11 +11,15 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
-import static dev.flinkmetrics.skywalking.TestGroups.group;
+import static dev.flinkmetrics.skywalking.testing.TestGroups.group;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flinkmetrics.skywalking.testing.LogCapture;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
+import dev.flinkmetrics.skywalking.testing.ReporterHarness;
+import dev.flinkmetrics.skywalking.testing.TestGroups;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
@@ -26,38 +30,33 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.HistogramStatistics;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.SimpleCounter;
+import org.apache.flink.metrics.util.TestMetricGroup;
 import org.apache.logging.log4j.Level;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Metrics that misbehave: the rest is still sent, nothing invalid goes out, each is logged once.
  */
 class BadMetricsTest {
 
+    @RegisterExtension
+    final ReporterHarness harness = ReporterHarness.withReceiver("cluster", "bad", "preset", "all");
+
     private OtlpTestServer server;
-    private SkyWalkingReporter reporter;
+    private SkyWalkingMetricReporter reporter;
     private LogCapture log;
 
     @BeforeEach
-    void setUp() throws Exception {
-        server = new OtlpTestServer();
-        log = LogCapture.capture();
-        reporter =
-                TestGroups.reporter(
-                        new String[] {
-                            "endpoint", server.endpoint(), "cluster", "bad", "preset", "all"
-                        });
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        reporter.close();
-        server.close();
-        log.close();
+    void setUp() {
+        server = harness.receiver();
+        log = harness.log();
+        reporter = harness.reporter();
     }
 
     @Test
@@ -122,6 +121,76 @@ class BadMetricsTest {
                     .hasSize(1);
         }
         assertThat(reporter.selfMetrics().pointsDropped.get()).isZero();
+        // The throwing gauge, once per report.
+        assertThat(reporter.selfMetrics().readFailures.get()).isEqualTo(3);
+    }
+
+    @Test
+    void aHistogramWhoseStatisticsThrowIsSkippedCountedAndLoggedOnce() throws Exception {
+        MetricGroup g = group("taskmanager.job.task", TestGroups.operatorVariables("job", "op", 0));
+        SimpleCounter good = new SimpleCounter();
+        good.inc(4);
+        reporter.notifyOfAddedMetric(good, "good", g);
+        BrokenHistogram broken = new BrokenHistogram();
+        reporter.notifyOfAddedMetric(broken, "latency", g);
+
+        for (int cycle = 0; cycle < 3; cycle++) {
+            broken.count++; // a new value each cycle, so the statistics are asked for each time
+            server.clear();
+            reporter.report();
+            assertThat(reporter.awaitExport(10_000)).isTrue();
+            assertThat(server.samples())
+                    .anyMatch(s -> s.name.equals("flink_taskmanager_job_task_good"))
+                    .noneMatch(s -> s.name.startsWith("flink_taskmanager_job_task_latency"));
+        }
+        assertThat(reporter.selfMetrics().readFailures.get()).isEqualTo(3);
+        assertThat(log.at(Level.WARN))
+                .singleElement()
+                .asString()
+                .contains("flink_taskmanager_job_task_latency")
+                .contains("statistics threw")
+                .contains("window gone");
+    }
+
+    @Test
+    void removingAMetricWhoseGroupFailsNeitherThrowsNorStaysSilent() {
+        MetricGroup broken =
+                TestMetricGroup.newBuilder()
+                        .setLogicalScopeFunction(
+                                (filter, delimiter) -> {
+                                    throw new UnsupportedOperationException("group closed");
+                                })
+                        .build();
+        SimpleCounter counter = new SimpleCounter();
+
+        reporter.notifyOfAddedMetric(counter, "numRecordsIn", broken);
+        reporter.notifyOfRemovedMetric(counter, "numRecordsIn", broken);
+        reporter.notifyOfRemovedMetric(counter, "numRecordsIn", broken);
+
+        assertThat(log.at(Level.WARN))
+                .filteredOn(m -> m.contains("could not be removed"))
+                .singleElement()
+                .asString()
+                .contains("numRecordsIn")
+                .contains("group closed");
+    }
+
+    /** A histogram whose sample window fails, as a buggy custom histogram would. */
+    private static final class BrokenHistogram implements Histogram {
+        long count;
+
+        @Override
+        public void update(long value) {}
+
+        @Override
+        public long getCount() {
+            return count;
+        }
+
+        @Override
+        public HistogramStatistics getStatistics() {
+            throw new IllegalStateException("window gone");
+        }
     }
 
     @Test

@@ -11,11 +11,15 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
-import static dev.flinkmetrics.skywalking.TestGroups.group;
+import static dev.flinkmetrics.skywalking.testing.TestGroups.group;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flinkmetrics.skywalking.testing.LogCapture;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
+import dev.flinkmetrics.skywalking.testing.ReporterHarness;
+import dev.flinkmetrics.skywalking.testing.TestGroups;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,23 +34,25 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Jobs coming and going while reports run: nothing leaks, nothing breaks. */
 class ChurnTest {
 
+    @RegisterExtension
+    final ReporterHarness harness =
+            ReporterHarness.withReceiver("cluster", "churn", "preset", "all");
+
     @Test
     void addingAndRemovingJobSizedGroupsConcurrentlyWithReportsLeavesNothingBehind()
             throws Exception {
-        try (OtlpTestServer server = new OtlpTestServer();
-                LogCapture log = LogCapture.capture()) {
-            SkyWalkingReporter reporter =
-                    TestGroups.reporter(
-                            new String[] {
-                                "endpoint", server.endpoint(), "cluster", "churn", "preset", "all"
-                            });
+        {
+            OtlpTestServer server = harness.receiver();
+            LogCapture log = harness.log();
+            SkyWalkingMetricReporter reporter = harness.reporter();
             MetricGroup tm = group("taskmanager", TestGroups.taskManagerVariables());
             reporter.notifyOfAddedMetric(new SimpleCounter(), "baseline", tm);
-            int baseline = reporter.seriesCount();
+            long baseline = reporter.selfMetrics().seriesRegistered.get();
             reporter.report();
             reporter.awaitExport(10_000);
             server.clear();
@@ -96,7 +102,7 @@ class ChurnTest {
             reports.get(30, TimeUnit.SECONDS);
             pool.shutdown();
 
-            assertThat(reporter.seriesCount()).isEqualTo(baseline);
+            assertThat(reporter.selfMetrics().seriesRegistered.get()).isEqualTo(baseline);
             reporter.report();
             assertThat(reporter.awaitExport(10_000)).isTrue();
             // 50,000 series came and went; a leak of even 100 bytes each would show. What the
@@ -122,8 +128,8 @@ class ChurnTest {
 
     @Test
     void labelSetsAreSharedAndForgottenWithTheirLastSeries() {
-        ReporterConfig config = TestGroups.config("preset", "all");
-        SeriesTranslator translator = new SeriesTranslator(config);
+        SeriesTranslator translator =
+                new SeriesTranslator(TestGroups.metricsSettings("preset", "all"));
         SeriesRegistry registry = new SeriesRegistry("c", java.util.Collections.emptyList());
         MetricGroup g =
                 group("taskmanager.job.task.operator", TestGroups.operatorVariables("j", "o", 0));
@@ -135,10 +141,10 @@ class ChurnTest {
         }
         assertThat(registry.labelSetCount()).isEqualTo(1);
         for (int i = 0; i < 20; i++) {
-            assertThat(registry.remove(translator.translate("m" + i, g), counters.get(i))).isTrue();
+            registry.remove(translator.translate("m" + i, g), counters.get(i));
+            assertThat(registry.size()).isEqualTo(20 - 1 - i);
         }
         assertThat(registry.labelSetCount()).isZero();
-        assertThat(registry.size()).isZero();
-        assertThat(registry.resources()).isEmpty();
+        assertThat(registry.resourceCount()).isZero();
     }
 }

@@ -11,12 +11,16 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
-import static dev.flinkmetrics.skywalking.TestGroups.group;
+import static dev.flinkmetrics.skywalking.testing.TestGroups.group;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.flinkmetrics.skywalking.testing.LogCapture;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
+import dev.flinkmetrics.skywalking.testing.ReporterHarness;
+import dev.flinkmetrics.skywalking.testing.TestGroups;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -31,6 +35,7 @@ import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code protocol: http/protobuf} against a real HTTP server on 127.0.0.1. */
 class HttpProtocolTest {
@@ -39,7 +44,12 @@ class HttpProtocolTest {
     private final List<ExportMetricsServiceRequest> received = new CopyOnWriteArrayList<>();
     private final Map<String, String> headers = new ConcurrentHashMap<>();
     private volatile int status = 200;
-    private SkyWalkingReporter reporter;
+
+    @RegisterExtension
+    final ReporterHarness harness =
+            ReporterHarness.withoutReceiver("protocol", "http/protobuf", "cluster", "http");
+
+    private SkyWalkingMetricReporter reporter;
 
     @BeforeEach
     void start() throws Exception {
@@ -70,19 +80,17 @@ class HttpProtocolTest {
 
     @AfterEach
     void stop() {
-        if (reporter != null) {
-            reporter.close();
-        }
+        harness.closeReporters();
         http.stop(0);
     }
 
     private void create(String... keyValues) {
-        String[] defaults = {
-            "protocol", "http/protobuf",
-            "endpoint", "http://127.0.0.1:" + http.getAddress().getPort(),
-            "cluster", "http"
-        };
-        reporter = TestGroups.reporter(defaults, keyValues);
+        String endpoint = "http://127.0.0.1:" + http.getAddress().getPort();
+        String[] options = java.util.Arrays.copyOf(keyValues, keyValues.length + 2);
+        System.arraycopy(keyValues, 0, options, 2, keyValues.length);
+        options[0] = "endpoint";
+        options[1] = endpoint;
+        reporter = harness.reporter(options);
         SimpleCounter c = new SimpleCounter();
         c.inc(3);
         reporter.notifyOfAddedMetric(

@@ -11,12 +11,14 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
-import static dev.flinkmetrics.skywalking.TestGroups.config;
-import static dev.flinkmetrics.skywalking.TestGroups.group;
+import static dev.flinkmetrics.skywalking.testing.TestGroups.group;
+import static dev.flinkmetrics.skywalking.testing.TestGroups.metricsSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flinkmetrics.skywalking.config.MetricsSettings;
+import dev.flinkmetrics.skywalking.testing.TestGroups;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
@@ -39,12 +41,12 @@ import org.apache.flink.metrics.util.TestHistogram;
 import org.junit.jupiter.api.Test;
 
 /** Encodes real Flink metrics and decodes the bytes with the official OTLP protobuf classes. */
-class OtlpEncoderTest {
+class OtlpMetricsEncoderTest {
 
     private static final long NOW = 1_700_000_000_123_000_000L;
     private static final long START = 1_700_000_000_000_000_000L;
 
-    private final ReporterConfig config = config("preset", "all", "cluster", "prod-eu");
+    private final MetricsSettings config = metricsSettings("preset", "all", "cluster", "prod-eu");
     private final SeriesTranslator translator = new SeriesTranslator(config);
     private final SeriesRegistry registry = new SeriesRegistry("prod-eu", Collections.emptyList());
 
@@ -54,10 +56,15 @@ class OtlpEncoderTest {
     }
 
     private List<ExportMetricsServiceRequest> encode(int maxBytes) throws Exception {
-        Series[] snapshot = registry.snapshot(new Series[0], new ArrayList<>(), new ArrayList<>());
+        Series[] snapshot = registry.snapshot(new Series[0], new SeriesRegistry.ReadProblems());
+        for (int i = 0; i < registry.size(); i++) {
+            if (snapshot[i].family.kind == Series.Kind.SUMMARY) {
+                assertThat(snapshot[i].updateQuantiles()).isNull();
+            }
+        }
         List<ExportMetricsServiceRequest> requests = new ArrayList<>();
         List<Integer> sizes = new ArrayList<>();
-        new OtlpEncoder(maxBytes, "flink-metrics-skywalking", "test")
+        new OtlpMetricsEncoder(maxBytes, "flink-metrics-skywalking", "test")
                 .encode(
                         snapshot,
                         registry.size(),

@@ -11,11 +11,15 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
-import static dev.flinkmetrics.skywalking.TestGroups.group;
+import static dev.flinkmetrics.skywalking.testing.TestGroups.group;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flinkmetrics.skywalking.testing.LogCapture;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
+import dev.flinkmetrics.skywalking.testing.ReporterHarness;
+import dev.flinkmetrics.skywalking.testing.TestGroups;
 import io.grpc.Status;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,9 +27,9 @@ import java.util.function.BooleanSupplier;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.logging.log4j.Level;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The receiver down, slow, refusing or rejecting. In every case report() returns at once and throws
@@ -40,28 +44,22 @@ class ReceiverFaultsTest {
     /** The interval Flink would call report() at, shortened for the test. */
     private static final long INTERVAL_MILLIS = 200;
 
+    @RegisterExtension
+    final ReporterHarness harness =
+            ReporterHarness.withReceiver("cluster", "faults", "timeout", "1 s");
+
     private OtlpTestServer server;
-    private SkyWalkingReporter reporter;
+    private SkyWalkingMetricReporter reporter;
     private LogCapture log;
 
     @BeforeEach
-    void setUp() throws Exception {
-        server = new OtlpTestServer();
-        log = LogCapture.capture();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (reporter != null) {
-            reporter.close();
-        }
-        server.close();
-        log.close();
+    void setUp() {
+        server = harness.receiver();
+        log = harness.log();
     }
 
     private void createReporter(String... keyValues) {
-        String[] defaults = {"endpoint", server.endpoint(), "cluster", "faults", "timeout", "1 s"};
-        reporter = TestGroups.reporter(defaults, keyValues);
+        reporter = harness.reporter(keyValues);
         MetricGroup jm = group("jobmanager", TestGroups.jobManagerVariables());
         reporter.notifyOfAddedMetric(new SimpleCounter(), "numRunningJobs", jm);
     }

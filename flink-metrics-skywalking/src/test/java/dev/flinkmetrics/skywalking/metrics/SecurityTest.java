@@ -11,12 +11,17 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
-import static dev.flinkmetrics.skywalking.TestGroups.group;
+import static dev.flinkmetrics.skywalking.testing.TestGroups.group;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.flinkmetrics.skywalking.testing.LogCapture;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
+import dev.flinkmetrics.skywalking.testing.ReporterHarness;
+import dev.flinkmetrics.skywalking.testing.TestCertificates;
+import dev.flinkmetrics.skywalking.testing.TestGroups;
 import java.nio.file.Path;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.logging.log4j.Level;
@@ -24,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** TLS, mTLS and the OAP token, against receivers with certificates from a CA made here. */
@@ -34,8 +40,12 @@ class SecurityTest {
     @TempDir static Path dir;
     private static TestCertificates certs;
 
+    @RegisterExtension
+    final ReporterHarness harness =
+            ReporterHarness.withoutReceiver("cluster", "secure", "timeout", "2 s");
+
     private OtlpTestServer server;
-    private SkyWalkingReporter reporter;
+    private SkyWalkingMetricReporter reporter;
     private LogCapture log;
 
     @BeforeAll
@@ -45,34 +55,35 @@ class SecurityTest {
 
     @BeforeEach
     void captureLogs() {
-        log = LogCapture.capture();
+        log = harness.log();
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        if (reporter != null) {
-            reporter.close();
-        }
+        harness.closeReporters();
         if (server != null) {
             server.close();
         }
-        String everything = log.all();
-        log.close();
         // Whatever happened, no secret reached a log line.
-        assertThat(everything)
+        assertThat(log.all())
                 .doesNotContain(TOKEN)
                 .doesNotContain(TestCertificates.body(certs.clientKey));
     }
 
-    private SkyWalkingReporter create(String endpoint, String... keyValues) {
-        String[] defaults = {"endpoint", endpoint, "cluster", "secure", "timeout", "2 s"};
-        reporter = TestGroups.reporter(defaults, keyValues);
+    private SkyWalkingMetricReporter create(String endpoint, String... keyValues) {
+        reporter = harness.reporter(concat(new String[] {"endpoint", endpoint}, keyValues));
         assertThat(reporter.toString()).doesNotContain(TOKEN);
         reporter.notifyOfAddedMetric(
                 new SimpleCounter(),
                 "numRunningJobs",
                 group("jobmanager", TestGroups.jobManagerVariables()));
         return reporter;
+    }
+
+    private static String[] concat(String[] first, String[] second) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, all, first.length, second.length);
+        return all;
     }
 
     private void exportOnce() {

@@ -11,22 +11,23 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
-import static dev.flinkmetrics.skywalking.TestGroups.config;
-import static dev.flinkmetrics.skywalking.TestGroups.group;
+import static dev.flinkmetrics.skywalking.testing.TestGroups.group;
+import static dev.flinkmetrics.skywalking.testing.TestGroups.metricsSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
 
+import dev.flinkmetrics.skywalking.testing.TestGroups;
 import java.util.Map;
 import org.apache.flink.metrics.MetricGroup;
 import org.junit.jupiter.api.Test;
 
 class SeriesTranslatorTest {
 
-    private final SeriesTranslator all = new SeriesTranslator(config("preset", "all"));
-    private final SeriesTranslator skywalking = new SeriesTranslator(config());
+    private final SeriesTranslator all = new SeriesTranslator(metricsSettings("preset", "all"));
+    private final SeriesTranslator skywalking = new SeriesTranslator(metricsSettings());
 
     @Test
     void operatorMetricFollowsPrometheusNamingAndRenamesJobName() {
@@ -108,7 +109,7 @@ class SeriesTranslatorTest {
     void labelValuesAreKeptWhenFilteringIsOff() {
         SeriesTranslator raw =
                 new SeriesTranslator(
-                        config("filter-label-value-characters", "false", "preset", "all"));
+                        metricsSettings("filter-label-value-characters", "false", "preset", "all"));
         SeriesTranslator.SeriesId id =
                 raw.translate(
                         "x",
@@ -122,7 +123,8 @@ class SeriesTranslatorTest {
     @Test
     void taskAttemptIdCanBeIncluded() {
         SeriesTranslator withAttempt =
-                new SeriesTranslator(config("include-task-attempt-id", "true", "preset", "all"));
+                new SeriesTranslator(
+                        metricsSettings("include-task-attempt-id", "true", "preset", "all"));
         SeriesTranslator.SeriesId id =
                 withAttempt.translate(
                         "x",

@@ -11,48 +11,41 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.metrics;
 
-import static dev.flinkmetrics.skywalking.TestGroups.group;
+import static dev.flinkmetrics.skywalking.testing.TestGroups.group;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
+import dev.flinkmetrics.skywalking.testing.ReporterHarness;
+import dev.flinkmetrics.skywalking.testing.TestGroups;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.flink.metrics.Gauge;
-import org.apache.flink.metrics.MetricConfig;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.SimpleCounter;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The reporter against a real OTLP gRPC receiver on 127.0.0.1. */
-class SkyWalkingReporterTest {
+class SkyWalkingMetricReporterTest {
+
+    @RegisterExtension
+    final ReporterHarness harness =
+            ReporterHarness.withReceiver("cluster", "test-cluster", "timeout", "3 s");
 
     private OtlpTestServer server;
-    private SkyWalkingReporter reporter;
+    private SkyWalkingMetricReporter reporter;
 
     @BeforeEach
-    void startServer() throws Exception {
-        server = new OtlpTestServer();
+    void receiver() {
+        server = harness.receiver();
     }
 
-    @AfterEach
-    void stop() throws Exception {
-        if (reporter != null) {
-            reporter.close();
-        }
-        server.close();
-    }
-
-    private SkyWalkingReporter create(String... keyValues) {
-        String[] defaults = {
-            "endpoint", server.endpoint(), "cluster", "test-cluster", "timeout", "3 s"
-        };
-        reporter = TestGroups.reporter(defaults, keyValues);
-        reporter.open(new MetricConfig());
+    private SkyWalkingMetricReporter create(String... keyValues) {
+        reporter = harness.reporter(keyValues);
         return reporter;
     }
 
@@ -95,7 +88,7 @@ class SkyWalkingReporterTest {
                 .containsEntry("jobManager_node", "jobmanager_0");
         assertThat(samples).noneMatch(s -> s.name.endsWith("numRecordsInErrors"));
         // The reporter's own series travel with the first resource.
-        assertThat(only(samples, "flink_reporter_skywalking_seriesRegistered").value).isEqualTo(9);
+        assertThat(only(samples, "flink_reporter_skywalking_seriesRegistered").value).isEqualTo(10);
     }
 
     @Test
@@ -117,7 +110,7 @@ class SkyWalkingReporterTest {
         assertThat(millis).isLessThan(500);
         assertThat(reporter.selfMetrics().cyclesSkipped.get()).isEqualTo(2);
         assertThat(server.awaitRequest(r -> true, 10_000)).isTrue();
-        Thread.sleep(300);
+        assertThat(reporter.awaitExport(10_000)).isTrue();
         assertThat(server.calls()).isEqualTo(1);
     }
 
@@ -139,7 +132,7 @@ class SkyWalkingReporterTest {
                                                 .anyMatch(x -> x.name.startsWith("flink_reporter")),
                                 10_000))
                 .isTrue();
-        Thread.sleep(500);
+        assertThat(reporter.awaitExport(10_000)).isTrue();
         assertThat(server.received()).hasSizeGreaterThan(1);
         assertThat(server.received()).allMatch(r -> r.serializedSize <= 16 * 1024);
         assertThat(
@@ -159,9 +152,9 @@ class SkyWalkingReporterTest {
                 group("taskmanager.job.task", TestGroups.operatorVariables("orders", "Map", 0));
         SimpleCounter counter = new SimpleCounter();
         reporter.notifyOfAddedMetric(counter, "numRecordsIn", task);
-        assertThat(reporter.seriesCount()).isEqualTo(8);
+        assertThat(reporter.selfMetrics().seriesRegistered.get()).isEqualTo(9);
         reporter.notifyOfRemovedMetric(counter, "numRecordsIn", task);
-        assertThat(reporter.seriesCount()).isEqualTo(7);
+        assertThat(reporter.selfMetrics().seriesRegistered.get()).isEqualTo(8);
 
         reporter.report();
         assertThat(server.awaitRequest(r -> true, 10_000)).isTrue();
@@ -180,14 +173,7 @@ class SkyWalkingReporterTest {
 
         assertThat(server.received()).hasSize(1);
         assertThat(only(server.samples(), "flink_jobmanager_numRunningJobs").value).isEqualTo(5);
-        Thread.sleep(200);
-        Set<String> threads =
-                Thread.getAllStackTraces().keySet().stream()
-                        .filter(Thread::isAlive)
-                        .map(Thread::getName)
-                        .filter(n -> n.startsWith("flink-metrics-skywalking"))
-                        .collect(Collectors.toSet());
-        assertThat(threads).isEmpty();
+        assertThat(ReporterHarness.awaitPluginThreadsGone(2000)).isEmpty();
         reporter.report(); // after close: a no-op, not an exception
     }
 
@@ -200,7 +186,7 @@ class SkyWalkingReporterTest {
                 group("jobmanager", TestGroups.jobManagerVariables()));
         server.delay(10_000);
         reporter.report();
-        Thread.sleep(100); // the export is now waiting for the receiver
+        assertThat(server.awaitCalls(1, 10_000)).isTrue(); // the export waits for the receiver
 
         long start = System.nanoTime();
         reporter.close();
@@ -208,13 +194,7 @@ class SkyWalkingReporterTest {
         // The in-flight export holds at most the 1 s timeout; the final flush gets what is left.
         assertThat(millis).isLessThan(1000 + 2000);
         reporter.close();
-        Thread.sleep(200);
-        assertThat(
-                        Thread.getAllStackTraces().keySet().stream()
-                                .filter(Thread::isAlive)
-                                .map(Thread::getName)
-                                .filter(n -> n.startsWith("flink-metrics-skywalking")))
-                .isEmpty();
+        assertThat(ReporterHarness.awaitPluginThreadsGone(2000)).isEmpty();
     }
 
     @Test
@@ -226,7 +206,7 @@ class SkyWalkingReporterTest {
                 group("jobmanager", TestGroups.jobManagerVariables()));
         server.stop();
         reporter.report(); // retries for up to 10 s while the receiver is away
-        Thread.sleep(300);
+        assertThat(reporter.awaitExport(300)).as("still retrying").isFalse();
 
         long start = System.nanoTime();
         reporter.close();
@@ -244,18 +224,14 @@ class SkyWalkingReporterTest {
                 group("jobmanager", TestGroups.jobManagerVariables()));
         server.stop();
         reporter.report();
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (reporter.selfMetrics().exportFailures.get() == 0
-                && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-        }
+        assertThat(reporter.awaitExport(10_000)).isTrue();
         assertThat(reporter.selfMetrics().exportFailures.get()).isEqualTo(1);
 
         server.restart();
-        deadline = System.currentTimeMillis() + 10_000;
-        while (server.received().isEmpty() && System.currentTimeMillis() < deadline) {
+        // Flink's scheduler calls report() again; the channel reconnects within a few cycles.
+        for (int cycle = 0; cycle < 50 && server.received().isEmpty(); cycle++) {
             reporter.report();
-            Thread.sleep(200);
+            assertThat(reporter.awaitExport(10_000)).isTrue();
         }
         assertThat(server.received()).isNotEmpty();
         OtlpTestServer.Sample failures =

@@ -11,7 +11,7 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.testing;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,12 +26,12 @@ import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.config.Property;
 
 /** Records what the reporter logs (every level), for assertions on exact log lines. */
-final class LogCapture extends AbstractAppender implements AutoCloseable {
+public final class LogCapture extends AbstractAppender implements AutoCloseable {
 
     /** One log line: level, message, and the text of an attached exception. */
-    static final class Line {
-        final Level level;
-        final String message;
+    public static final class Line {
+        public final Level level;
+        public final String message;
 
         Line(Level level, String message) {
             this.level = level;
@@ -54,7 +54,7 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
         this.previousLevel = logger.getLevel();
     }
 
-    static LogCapture capture() {
+    public static LogCapture capture() {
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         Configuration config = context.getConfiguration();
         LoggerConfig logger = config.getLoggerConfig("dev.flinkmetrics.skywalking");
@@ -75,22 +75,22 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
         lines.add(new Line(event.getLevel(), text));
     }
 
-    List<Line> lines() {
+    public List<Line> lines() {
         return lines;
     }
 
-    List<String> at(Level level) {
+    public List<String> at(Level level) {
         return lines.stream()
                 .filter(l -> l.level == level)
                 .map(l -> l.message)
                 .collect(Collectors.toList());
     }
 
-    String all() {
+    public String all() {
         return lines.stream().map(Line::toString).collect(Collectors.joining("\n"));
     }
 
-    void clear() {
+    public void clear() {
         lines.clear();
     }
 

@@ -11,7 +11,7 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.testing;
 
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -42,8 +42,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -90,6 +92,7 @@ public final class OtlpTestServer implements AutoCloseable {
 
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger calls = new AtomicInteger();
+    private final Object changes = new Object();
     private volatile Status failWith;
     private final AtomicInteger failNextCount = new AtomicInteger();
     private volatile Status failNextStatus;
@@ -200,16 +203,35 @@ public final class OtlpTestServer implements AutoCloseable {
     public boolean awaitRequest(
             Predicate<ExportMetricsServiceRequest> condition, long timeoutMillis)
             throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (System.currentTimeMillis() < deadline) {
-            for (Received r : received) {
-                if (condition.test(r.request)) {
-                    return true;
+        return awaitChange(
+                () -> received.stream().anyMatch(r -> condition.test(r.request)), timeoutMillis);
+    }
+
+    /** Waits until at least {@code count} calls have arrived, accepted or not. */
+    public boolean awaitCalls(int count, long timeoutMillis) throws InterruptedException {
+        return awaitChange(() -> calls.get() >= count, timeoutMillis);
+    }
+
+    /** Waits, woken by every call and every accepted request, until the condition holds. */
+    private boolean awaitChange(BooleanSupplier condition, long timeoutMillis)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        synchronized (changes) {
+            while (!condition.getAsBoolean()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
                 }
+                TimeUnit.NANOSECONDS.timedWait(changes, left);
             }
-            Thread.sleep(20);
+            return true;
         }
-        return false;
+    }
+
+    private void changed() {
+        synchronized (changes) {
+            changes.notifyAll();
+        }
     }
 
     /** Every sample of every request so far, converted as OAP does. */
@@ -312,18 +334,19 @@ public final class OtlpTestServer implements AutoCloseable {
         public void export(
                 ExportMetricsServiceRequest request,
                 StreamObserver<ExportMetricsServiceResponse> response) {
-            calls.incrementAndGet();
             int now = inFlight.incrementAndGet();
             maxInFlight.accumulateAndGet(now, Math::max);
+            calls.incrementAndGet();
+            changed();
             try {
                 // A slow receiver; it stops waiting when the client gives up, as a real one would.
-                long until = System.currentTimeMillis() + delayMillis;
-                while (System.currentTimeMillis() < until && !Context.current().isCancelled()) {
+                if (delayMillis > 0) {
+                    CountDownLatch cancelled = new CountDownLatch(1);
+                    Context.current().addListener(c -> cancelled.countDown(), Runnable::run);
                     try {
-                        Thread.sleep(5);
+                        cancelled.await(delayMillis, TimeUnit.MILLISECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
-                        break;
                     }
                 }
                 if (Context.current().isCancelled()) {
@@ -349,6 +372,7 @@ public final class OtlpTestServer implements AutoCloseable {
             received.add(new Received(request, HEADERS.get()));
             response.onNext(ExportMetricsServiceResponse.getDefaultInstance());
             response.onCompleted();
+            changed();
         }
     }
 

@@ -11,7 +11,7 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -38,20 +38,20 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A CA made for one test, with a server certificate for 127.0.0.1 and a client certificate. */
-final class TestCertificates {
+public final class TestCertificates {
 
-    final File caCert;
-    final File serverCert;
-    final File serverKey;
-    final File clientCert;
-    final File clientKey;
+    public final File caCert;
+    public final File serverCert;
+    public final File serverKey;
+    public final File clientCert;
+    public final File clientKey;
 
     /** A CA that signed nothing here: trusting it must fail the handshake. */
-    final File otherCaCert;
+    public final File otherCaCert;
 
     private long serial = System.nanoTime();
 
-    TestCertificates(Path dir) throws Exception {
+    public TestCertificates(Path dir) throws Exception {
         KeyPair ca = keyPair();
         X509Certificate caCertificate = sign("CN=test-ca", ca, "CN=test-ca", ca, true, false);
         KeyPair server = keyPair();
@@ -128,7 +128,7 @@ final class TestCertificates {
     }
 
     /** The PEM text of a private key, to check that it never reaches a log. */
-    static String body(File pem) throws IOException {
+    public static String body(File pem) throws IOException {
         String text = new String(Files.readAllBytes(pem.toPath()), StandardCharsets.US_ASCII);
         String[] lines = text.split("\n");
         return lines.length > 2 ? lines[1].trim() : text;

@@ -11,8 +11,10 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package dev.flinkmetrics.skywalking;
+package dev.flinkmetrics.skywalking.testing;
 
+import dev.flinkmetrics.skywalking.config.MetricsSettings;
+import dev.flinkmetrics.skywalking.config.OptionReader;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -22,16 +24,16 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.util.TestMetricGroup;
 
 /** Flink metric groups shaped like the runtime's, built with Flink's own test utilities. */
-final class TestGroups {
+public final class TestGroups {
 
-    static final String TM_ID = "127.0.0.1:40001-a1b2c3";
+    public static final String TM_ID = "127.0.0.1:40001-a1b2c3";
 
     private TestGroups() {}
 
     /**
      * A group with Flink's logical-scope behaviour: components filtered, joined by the delimiter.
      */
-    static MetricGroup group(String logicalScope, Map<String, String> variables) {
+    public static MetricGroup group(String logicalScope, Map<String, String> variables) {
         return TestMetricGroup.newBuilder()
                 .setVariables(variables)
                 .setLogicalScopeFunction(
@@ -48,14 +50,14 @@ final class TestGroups {
                 .build();
     }
 
-    static Map<String, String> taskManagerVariables() {
+    public static Map<String, String> taskManagerVariables() {
         Map<String, String> v = new LinkedHashMap<>();
         v.put("<host>", "worker-1.example.com");
         v.put("<tm_id>", TM_ID);
         return v;
     }
 
-    static Map<String, String> operatorVariables(String job, String operator, int subtask) {
+    public static Map<String, String> operatorVariables(String job, String operator, int subtask) {
         Map<String, String> v = taskManagerVariables();
         v.put("<job_id>", "b7f5e0ab6e8c4e3b9a0c1d2e3f405162");
         v.put("<job_name>", job);
@@ -69,27 +71,19 @@ final class TestGroups {
         return v;
     }
 
-    static Map<String, String> jobManagerVariables() {
+    public static Map<String, String> jobManagerVariables() {
         Map<String, String> v = new LinkedHashMap<>();
         v.put("<host>", "jobmanager-0");
         return v;
     }
 
-    static ReporterConfig config(String... keyValues) {
-        return ReporterConfig.fromProperties(properties(keyValues));
+    /** Metric settings parsed from key-value pairs, as the factory parses them. */
+    public static MetricsSettings metricsSettings(String... keyValues) {
+        return MetricsSettings.read(new OptionReader(properties(keyValues)));
     }
 
-    /**
-     * A reporter made by the factory from these options, as Flink makes it. Options are key-value
-     * pairs; a later pair overrides an earlier one, so tests pass their defaults first.
-     */
-    static SkyWalkingReporter reporter(String[] defaults, String... keyValues) {
-        Properties p = properties(defaults);
-        p.putAll(properties(keyValues));
-        return (SkyWalkingReporter) new SkyWalkingReporterFactory().createMetricReporter(p);
-    }
-
-    private static Properties properties(String... keyValues) {
+    /** Properties as Flink hands them to a factory; a later pair overrides an earlier one. */
+    public static Properties properties(String... keyValues) {
         Properties p = new MetricConfig();
         for (int i = 0; i < keyValues.length; i += 2) {
             p.put(keyValues[i], keyValues[i + 1]);

@@ -1,0 +1,48 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking.transport;
+
+import org.apache.flink.annotation.Internal;
+
+/**
+ * What a signal is sent to: the gRPC method, the default OTLP/HTTP path, and what the OAP must have
+ * enabled to serve it (for the hint when it answers UNIMPLEMENTED or 404).
+ */
+@Internal
+public final class ExportMethod {
+
+    /** Fully qualified gRPC method, {@code package.Service/Method}. */
+    final String grpcMethod;
+
+    /** Path of {@code POST} with {@code http/protobuf} when the endpoint names none. */
+    public final String httpPath;
+
+    /** What is sent, for messages: "OTLP metrics". */
+    final String what;
+
+    /** The OAP setting that serves it, for the hint. */
+    final String oapSetting;
+
+    public ExportMethod(String grpcMethod, String httpPath, String what, String oapSetting) {
+        this.grpcMethod = grpcMethod;
+        this.httpPath = httpPath;
+        this.what = what;
+        this.oapSetting = oapSetting;
+    }
+
+    @Override
+    public String toString() {
+        return grpcMethod;
+    }
+}

@@ -1,0 +1,109 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking.transport;
+
+import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
+import dev.flinkmetrics.skywalking.transport.ExportException.Kind;
+
+/**
+ * The failures both senders classify answers into, each with the kind that decides what the export
+ * loop does and the hint the operator reads. gRPC statuses and HTTP codes map onto these.
+ */
+final class Failures {
+
+    private Failures() {}
+
+    static ExportException unreachable(String message) {
+        return new ExportException(
+                Kind.UNAVAILABLE, message, "Is the OAP running and reachable at this address?");
+    }
+
+    static ExportException noAnswer(String message, long timeoutMillis) {
+        return new ExportException(
+                Kind.UNAVAILABLE,
+                message,
+                "The OAP did not answer within "
+                        + timeoutMillis
+                        + " ms; it may be overloaded, or the address may drop packets.");
+    }
+
+    static ExportException overloaded(String message) {
+        return new ExportException(
+                Kind.UNAVAILABLE, message, "The OAP is overloaded or restarting.");
+    }
+
+    /** Cut short or lost for no fault of the request, with nothing to advise: tried again. */
+    static ExportException unavailable(String message) {
+        return new ExportException(Kind.UNAVAILABLE, message, "");
+    }
+
+    static ExportException tlsHandshake(String message) {
+        return new ExportException(
+                Kind.CONFIGURATION,
+                message,
+                "The TLS handshake failed: does the OAP serve TLS on this port, is its certificate"
+                        + " signed by the configured CA, and does it require a client"
+                        + " certificate?");
+    }
+
+    static ExportException credentialsRefused(String message) {
+        return new ExportException(
+                Kind.CONFIGURATION,
+                message,
+                "The OAP refused the credentials: set "
+                        + SkyWalkingReporterOptions.TOKEN.fullKey()
+                        + " to the OAP's SW_AUTHENTICATION value, and check "
+                        + SkyWalkingReporterOptions.HEADERS.fullKey()
+                        + ".");
+    }
+
+    static ExportException notServedOverGrpc(String message, ExportMethod method) {
+        return new ExportException(
+                Kind.CONFIGURATION,
+                message,
+                "The receiver does not serve "
+                        + method.what
+                        + " over gRPC: is this the OAP's gRPC port (11800), and is "
+                        + method.oapSetting
+                        + "?");
+    }
+
+    static ExportException notServedOverHttp(String message, ExportMethod method) {
+        return new ExportException(
+                Kind.CONFIGURATION,
+                message,
+                "Nothing serves "
+                        + method.what
+                        + " at this path. OAP serves "
+                        + method.httpPath
+                        + " on its REST port (12800) only from version 11; older OAPs need"
+                        + " protocol grpc.");
+    }
+
+    static ExportException tooLarge(String message) {
+        return new ExportException(
+                Kind.REJECTED,
+                message,
+                "The request is larger than the receiver accepts: lower "
+                        + SkyWalkingReporterOptions.MAX_REQUEST_SIZE.fullKey()
+                        + ".");
+    }
+
+    static ExportException notProcessed(String message) {
+        return new ExportException(
+                Kind.REJECTED,
+                message,
+                "The OAP could not process this request; its log says why.");
+    }
+}

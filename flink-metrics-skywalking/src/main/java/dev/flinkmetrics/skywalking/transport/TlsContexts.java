@@ -1,0 +1,56 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking.transport;
+
+import dev.flinkmetrics.skywalking.config.ConnectionSettings;
+import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import javax.net.ssl.SSLException;
+
+/** TLS contexts from the PEM files of the connection settings, for both senders. */
+final class TlsContexts {
+
+    private TlsContexts() {}
+
+    static SslContext build(ConnectionSettings connection, SslContextBuilder builder) {
+        try {
+            if (connection.caCert != null) {
+                builder.trustManager(connection.caCert);
+            }
+            if (connection.clientCert != null) {
+                builder.keyManager(connection.clientCert, connection.clientKey);
+            }
+            return builder.build();
+        } catch (SSLException | RuntimeException e) {
+            // Key material must not reach the log: name the files and the kind of failure only.
+            throw new IllegalArgumentException(
+                    "Cannot set up TLS from "
+                            + SkyWalkingReporterOptions.TLS_CA_CERT.fullKey()
+                            + "="
+                            + (connection.caCert == null ? "(JVM default)" : connection.caCert)
+                            + ", "
+                            + SkyWalkingReporterOptions.TLS_CLIENT_CERT.fullKey()
+                            + "="
+                            + (connection.clientCert == null ? "(none)" : connection.clientCert)
+                            + ", "
+                            + SkyWalkingReporterOptions.TLS_CLIENT_KEY.fullKey()
+                            + "="
+                            + (connection.clientKey == null ? "(none)" : connection.clientKey)
+                            + ": "
+                            + e.getClass().getSimpleName()
+                            + " (are they PEM files, and is the key PKCS#8?)");
+        }
+    }
+}
