@@ -23,10 +23,14 @@ import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.TLS_C
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.TLS_CLIENT_CERT;
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.TLS_CLIENT_KEY;
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.TOKEN;
+import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.TOKEN_FILE;
 
 import java.io.File;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -83,8 +87,14 @@ public final class ConnectionSettings {
     public final long timeoutMillis;
     public final Compression compression;
 
-    /** Header names are lower case; {@code authentication} carries the token. */
+    /**
+     * Header names are lower case; {@code authentication} carries the token, from {@code token} or
+     * as {@link #tokenFile} held it at start.
+     */
     public final Map<String, String> headers;
+
+    /** The file the token is read from, again when the OAP refuses it; null when none. */
+    public final File tokenFile;
 
     public final File caCert;
     public final File clientCert;
@@ -109,7 +119,30 @@ public final class ConnectionSettings {
 
         this.timeoutMillis = options.duration(TIMEOUT, MAX_TIMEOUT_MILLIS);
         this.compression = options.choice(COMPRESSION, Compression.values(), c -> c.value);
-        this.headers = Collections.unmodifiableMap(parseHeaders(options));
+        this.tokenFile = options.readableFile(TOKEN_FILE);
+        if (tokenFile != null && options.string(TOKEN) != null) {
+            throw new IllegalArgumentException(
+                    TOKEN.fullKey()
+                            + " and "
+                            + TOKEN_FILE.fullKey()
+                            + " are both set: give the token one way only.");
+        }
+        Map<String, String> parsedHeaders = parseHeaders(options);
+        if (tokenFile != null) {
+            try {
+                parsedHeaders.put(AUTHENTICATION_HEADER, readToken(tokenFile));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        "Invalid value '"
+                                + tokenFile.getPath()
+                                + "' for "
+                                + TOKEN_FILE.fullKey()
+                                + ": "
+                                + e.getMessage()
+                                + ".");
+            }
+        }
+        this.headers = Collections.unmodifiableMap(parsedHeaders);
 
         this.caCert = options.readableFile(TLS_CA_CERT);
         this.clientCert = options.readableFile(TLS_CLIENT_CERT);
@@ -156,6 +189,22 @@ public final class ConnectionSettings {
         return path == null ? defaultPath : path;
     }
 
+    /**
+     * The token a token file holds: its content without surrounding white space. Messages never
+     * quote the content.
+     *
+     * @throws IOException when the file cannot be read
+     * @throws IllegalArgumentException when it holds no token or characters a header cannot carry
+     */
+    public static String readToken(File file) throws IOException {
+        String token = new String(Files.readAllBytes(file.toPath()), StandardCharsets.UTF_8).trim();
+        if (token.isEmpty()) {
+            throw new IllegalArgumentException("the file is empty");
+        }
+        checkHeaderValue("the token in " + TOKEN_FILE.fullKey(), token);
+        return token;
+    }
+
     /** The settings for the startup log line, without the endpoint. Secrets are masked. */
     @Override
     public String toString() {
@@ -171,6 +220,8 @@ public final class ConnectionSettings {
                 + compression.value
                 + ", headers="
                 + masked
+                + ", token-file="
+                + (tokenFile == null ? "(none)" : tokenFile.getPath())
                 + ", tls.ca-cert="
                 + (caCert == null ? "(JVM default)" : caCert.getPath())
                 + ", tls.client-cert="

@@ -19,6 +19,7 @@ import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.FILTE
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.INCLUDE_TASK_ATTEMPT_ID;
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.JOBMANAGER_NODE_VARIABLE;
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.MAX_REQUEST_SIZE;
+import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.MAX_SERIES;
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.PRESET;
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.TASKMANAGER_NODE_VARIABLE;
 
@@ -46,6 +47,9 @@ public final class MetricsSettings {
     public static final int MIN_REQUEST_SIZE = 16 * 1024;
     public static final int MAX_REQUEST_SIZE_LIMIT = 256 * 1024 * 1024;
 
+    /** Below this the reporter's own series and a JobManager's would not fit. */
+    public static final int MIN_MAX_SERIES = 100;
+
     public final String cluster;
 
     /** The cluster option was not set and {@link #cluster} is the default. */
@@ -56,6 +60,7 @@ public final class MetricsSettings {
     public final boolean filterLabelValueCharacters;
     public final Preset preset;
     public final int maxRequestBytes;
+    public final int maxSeries;
     public final boolean includeTaskAttemptId;
 
     private MetricsSettings(OptionReader options) {
@@ -71,6 +76,7 @@ public final class MetricsSettings {
         this.preset = options.choice(PRESET, Preset.values(), p -> p.value);
         this.maxRequestBytes =
                 options.size(MAX_REQUEST_SIZE, MIN_REQUEST_SIZE, MAX_REQUEST_SIZE_LIMIT);
+        this.maxSeries = options.integer(MAX_SERIES, MIN_MAX_SERIES, Integer.MAX_VALUE);
         this.includeTaskAttemptId = options.bool(INCLUDE_TASK_ATTEMPT_ID);
     }
 
@@ -98,7 +104,9 @@ public final class MetricsSettings {
                 + preset.value
                 + ", max-request-size="
                 + maxRequestBytes
-                + " bytes, include-task-attempt-id="
+                + " bytes, max-series="
+                + maxSeries
+                + ", include-task-attempt-id="
                 + includeTaskAttemptId;
     }
 }

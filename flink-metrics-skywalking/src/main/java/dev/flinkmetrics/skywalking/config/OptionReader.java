@@ -89,6 +89,21 @@ public final class OptionReader {
         throw invalid(option, value, "expected true or false");
     }
 
+    /** A whole number from {@code min} to {@code max}. */
+    int integer(ReporterOption option, int min, int max) {
+        String value = stringOrDefault(option);
+        long number;
+        try {
+            number = Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw invalid(option, value, "expected a whole number");
+        }
+        if (number < min || number > max) {
+            throw invalid(option, value, "must be between " + min + " and " + max);
+        }
+        return (int) number;
+    }
+
     /** A duration in milliseconds, above zero and at most {@code maxMillis}. */
     long duration(ReporterOption option, long maxMillis) {
         String value = stringOrDefault(option);

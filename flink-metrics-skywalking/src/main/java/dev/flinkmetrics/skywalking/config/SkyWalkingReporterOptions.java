@@ -74,6 +74,15 @@ public final class SkyWalkingReporterOptions {
                             + " `authentication` header. Never logged; Flink also masks keys that"
                             + " contain `token` when it prints its configuration.");
 
+    public static final ReporterOption TOKEN_FILE =
+            ReporterOption.of(
+                    "token-file",
+                    "",
+                    "File holding the OAP authentication token instead of `token`, such as a"
+                            + " Kubernetes Secret mounted as a volume. Read at start, and read again"
+                            + " whenever the OAP refuses the token, so a rotated Secret is used"
+                            + " without a restart. Its content is never logged.");
+
     public static final ReporterOption HEADERS =
             ReporterOption.secret(
                     "headers",
@@ -139,6 +148,15 @@ public final class SkyWalkingReporterOptions {
                             + " suits any gRPC server; OAP accepts up to 50 mb. From 16 kb to"
                             + " 256 mb.");
 
+    public static final ReporterOption MAX_SERIES =
+            ReporterOption.of(
+                    "max-series",
+                    "100000",
+                    "Most series one Flink process sends. Over it, JobManager and TaskManager"
+                            + " series are kept first, then the series SkyWalking's dashboards read,"
+                            + " then the rest, each in the order Flink registered them; what is left"
+                            + " out is counted in `seriesLeftOut` and logged once. At least 100.");
+
     public static final ReporterOption INCLUDE_TASK_ATTEMPT_ID =
             ReporterOption.of(
                     "include-task-attempt-id",
@@ -155,6 +173,7 @@ public final class SkyWalkingReporterOptions {
                             TIMEOUT,
                             COMPRESSION,
                             TOKEN,
+                            TOKEN_FILE,
                             HEADERS,
                             TLS_CA_CERT,
                             TLS_CLIENT_CERT,
@@ -170,6 +189,7 @@ public final class SkyWalkingReporterOptions {
                             FILTER_LABEL_VALUE_CHARACTERS,
                             PRESET,
                             MAX_REQUEST_SIZE,
+                            MAX_SERIES,
                             INCLUDE_TASK_ATTEMPT_ID));
 
     /** Every option of the metric reporter, in the order of the documentation. */
@@ -182,6 +202,7 @@ public final class SkyWalkingReporterOptions {
                             TIMEOUT,
                             COMPRESSION,
                             TOKEN,
+                            TOKEN_FILE,
                             HEADERS,
                             TLS_CA_CERT,
                             TLS_CLIENT_CERT,
@@ -191,6 +212,7 @@ public final class SkyWalkingReporterOptions {
                             FILTER_LABEL_VALUE_CHARACTERS,
                             PRESET,
                             MAX_REQUEST_SIZE,
+                            MAX_SERIES,
                             INCLUDE_TASK_ATTEMPT_ID));
 
     /**

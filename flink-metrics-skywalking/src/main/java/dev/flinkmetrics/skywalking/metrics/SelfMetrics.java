@@ -29,6 +29,9 @@ final class SelfMetrics {
     /** Series registered now. */
     final AtomicLong seriesRegistered = new AtomicLong();
 
+    /** Series Flink registered that are not sent, because the process has max-series already. */
+    final AtomicLong seriesLeftOut = new AtomicLong();
+
     /** Points accepted by the receiver. */
     final AtomicLong pointsExported = new AtomicLong();
 
@@ -51,6 +54,7 @@ final class SelfMetrics {
     List<SeriesRegistry.OwnMetric> metrics() {
         return Arrays.asList(
                 own("seriesRegistered", gauge(seriesRegistered)),
+                own("seriesLeftOut", gauge(seriesLeftOut)),
                 own("pointsExported", counter(pointsExported)),
                 own("exportFailures", counter(exportFailures)),
                 own("cyclesSkipped", counter(cyclesSkipped)),

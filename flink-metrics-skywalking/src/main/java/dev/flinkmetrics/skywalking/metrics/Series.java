@@ -51,6 +51,14 @@ final class Series {
     final LabelSet labels;
     final long startNanos;
 
+    /** How important the series is when the cap is reached; 0 is the most. */
+    final int priority;
+
+    /** Neighbours among the series of its priority, in the order of registration. */
+    Series older;
+
+    Series newer;
+
     /** Position in {@link MetricFamily#series}, for removal in constant time. */
     int index;
 
@@ -75,11 +83,12 @@ final class Series {
     /** The gauge returned something that is not a number: it is no longer read. */
     boolean unsupported;
 
-    Series(Metric metric, MetricFamily family, LabelSet labels, long startNanos) {
+    Series(Metric metric, MetricFamily family, LabelSet labels, long startNanos, int priority) {
         this.metric = metric;
         this.family = family;
         this.labels = labels;
         this.startNanos = startNanos;
+        this.priority = priority;
         this.quantileValues = family.kind == Kind.SUMMARY ? new double[QUANTILES.length] : null;
     }
 

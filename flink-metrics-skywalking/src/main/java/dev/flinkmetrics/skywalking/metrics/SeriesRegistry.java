@@ -26,6 +26,12 @@ import org.apache.flink.metrics.Metric;
  * The registered series, grouped by resource and then by family, which is the order they are
  * encoded in. Not thread-safe: the reporter guards it with one lock, held briefly by Flink's
  * registration calls and by {@code report()} while it reads the values.
+ *
+ * <p>It holds at most {@code maxSeries} series. Over that, a series of a more important {@linkplain
+ * SeriesTranslator.SeriesId#priority priority} takes the place of the one registered last among the
+ * least important; otherwise the new one is left out. What is left out is only counted, so memory
+ * stays bounded however many metrics Flink registers, and the choice changes only when metrics come
+ * or go, never from one report to the next.
  */
 final class SeriesRegistry {
 
@@ -34,7 +40,8 @@ final class SeriesRegistry {
         ADDED,
         DUPLICATE,
         KIND_CONFLICT,
-        UNSUPPORTED_TYPE
+        UNSUPPORTED_TYPE,
+        LEFT_OUT
     }
 
     /** The reporter's own metrics, attached to the first resource that appears. */
@@ -52,11 +59,21 @@ final class SeriesRegistry {
     private final List<OwnMetric> ownMetrics;
     private final Map<String, ProcessResource> resources = new LinkedHashMap<>();
     private final Map<LabelSet, LabelSet> labelSets = new HashMap<>();
-    private int size;
+    private final int maxSeries;
 
-    SeriesRegistry(String cluster, List<OwnMetric> ownMetrics) {
+    /**
+     * The series held, per priority, as a list linked through the series in the order they were
+     * registered (two references per series): here the newest of each priority.
+     */
+    private final Series[] newest = new Series[SeriesTranslator.LOWEST_PRIORITY + 1];
+
+    private int size;
+    private long leftOut;
+
+    SeriesRegistry(String cluster, List<OwnMetric> ownMetrics, int maxSeries) {
         this.cluster = cluster;
         this.ownMetrics = ownMetrics;
+        this.maxSeries = maxSeries;
     }
 
     Added add(SeriesTranslator.SeriesId id, Metric metric, long nowNanos) {
@@ -65,6 +82,18 @@ final class SeriesRegistry {
             return Added.UNSUPPORTED_TYPE;
         }
         ProcessResource resource = resources.get(id.resourceKey);
+        MetricFamily existing = resource == null ? null : resource.families.get(id.name);
+        if (existing != null && existing.kind != kind) {
+            return Added.KIND_CONFLICT;
+        }
+        if (existing != null && existing.byLabels.containsKey(id.labelSet)) {
+            return Added.DUPLICATE;
+        }
+        if (size >= maxSeries && !makeRoomFor(id.priority)) {
+            leftOut++;
+            return Added.LEFT_OUT;
+        }
+        resource = resources.get(id.resourceKey); // making room may have removed it
         if (resource == null) {
             resource = new ProcessResource(id.role, id.node, id.processLabels, cluster);
             boolean first = resources.isEmpty();
@@ -78,15 +107,24 @@ final class SeriesRegistry {
                             Series.kindOf(own.metric),
                             none,
                             own.metric,
+                            SeriesTranslator.HIGHEST_PRIORITY,
                             nowNanos);
                 }
             }
         }
-        MetricFamily family = resource.families.get(id.name);
-        if (family != null && family.kind != kind) {
-            return Added.KIND_CONFLICT;
+        return addTo(resource, id.name, kind, id.labelSet, metric, id.priority, nowNanos);
+    }
+
+    /** Evicts the series registered last among those less important than {@code priority}. */
+    private boolean makeRoomFor(int priority) {
+        for (int p = SeriesTranslator.LOWEST_PRIORITY; p > priority; p--) {
+            if (newest[p] != null) {
+                removeSeries(newest[p]);
+                leftOut++;
+                return true;
+            }
         }
-        return addTo(resource, id.name, kind, id.labelSet, metric, nowNanos);
+        return false;
     }
 
     private Added addTo(
@@ -95,6 +133,7 @@ final class SeriesRegistry {
             Series.Kind kind,
             LabelSet labels,
             Metric metric,
+            int priority,
             long nowNanos) {
         MetricFamily family = resource.families.get(name);
         if (family == null) {
@@ -106,37 +145,68 @@ final class SeriesRegistry {
             release(labelSet);
             return Added.DUPLICATE;
         }
-        family.add(new Series(metric, family, labelSet, nowNanos));
+        Series series = new Series(metric, family, labelSet, nowNanos, priority);
+        family.add(series);
+        series.older = newest[priority];
+        if (series.older != null) {
+            series.older.newer = series;
+        }
+        newest[priority] = series;
         size++;
         return Added.ADDED;
     }
 
     /**
      * Removes the series of this metric. A metric that was skipped as a duplicate is not found, and
-     * the series that won stays.
+     * the series that won stays; one that was left out over the cap is no longer counted.
      */
     void remove(SeriesTranslator.SeriesId id, Metric metric) {
         ProcessResource resource = resources.get(id.resourceKey);
-        if (resource == null) {
+        MetricFamily family = resource == null ? null : resource.families.get(id.name);
+        Series series = family == null ? null : family.byLabels.get(id.labelSet);
+        if (series != null && series.metric == metric) {
+            removeSeries(series);
             return;
         }
-        MetricFamily family = resource.families.get(id.name);
-        if (family == null) {
-            return;
+        Series.Kind kind = Series.kindOf(metric);
+        boolean wasLeftOut =
+                series == null && kind != null && (family == null || family.kind == kind);
+        if (wasLeftOut && leftOut > 0) {
+            leftOut--;
         }
-        Series series = family.byLabels.get(id.labelSet);
-        if (series == null || series.metric != metric) {
-            return;
-        }
+    }
+
+    private void removeSeries(Series series) {
+        MetricFamily family = series.family;
         family.remove(series);
+        unlink(series);
         release(series.labels);
         size--;
         if (family.series.isEmpty()) {
-            resource.families.remove(id.name);
+            ProcessResource resource = family.resource;
+            resource.families.remove(family.name);
             if (resource.families.isEmpty()) {
-                resources.remove(id.resourceKey);
+                resources.values().remove(resource);
             }
         }
+    }
+
+    private void unlink(Series series) {
+        if (series.older != null) {
+            series.older.newer = series.newer;
+        }
+        if (series.newer == null) {
+            newest[series.priority] = series.older;
+        } else {
+            series.newer.older = series.older;
+        }
+        series.older = null;
+        series.newer = null;
+    }
+
+    /** Series registered now but not held, because of the cap. */
+    long leftOut() {
+        return leftOut;
     }
 
     int size() {

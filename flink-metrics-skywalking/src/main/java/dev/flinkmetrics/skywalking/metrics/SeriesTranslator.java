@@ -69,10 +69,18 @@ final class SeriesTranslator {
         /** Which resource the series belongs to. */
         final String resourceKey;
 
-        SeriesId(String name, Role role, String node, Labels labels) {
+        /**
+         * Which series stay when a process registers more than {@code max-series}: {@link
+         * #HIGHEST_PRIORITY} for the JobManager's and TaskManagers' own series, 1 for the job
+         * series SkyWalking's dashboards read, {@link #LOWEST_PRIORITY} for the rest.
+         */
+        final int priority;
+
+        SeriesId(String name, Role role, String node, Labels labels, int priority) {
             this.name = name;
             this.role = role;
             this.node = node;
+            this.priority = priority;
             this.processLabels = labels.process;
             this.labels = labels.point;
             this.labelSet = labels.encoded;
@@ -114,6 +122,9 @@ final class SeriesTranslator {
     static final CharacterFilter CHARACTER_FILTER = SeriesTranslator::replaceInvalidChars;
 
     static final String FLINK_JOB_NAME = "flink_job_name";
+
+    static final int HIGHEST_PRIORITY = 0;
+    static final int LOWEST_PRIORITY = 2;
     private static final String TASK_ATTEMPT_ID = "task_attempt_id";
 
     private final MetricsSettings config;
@@ -165,7 +176,8 @@ final class SeriesTranslator {
                             + (role == Role.TASK_MANAGER ? "TaskManager" : "JobManager")
                             + " (is it excluded through scope.variables.excludes?)");
         }
-        return new SeriesId(name, role, labelValue(node), labels(variables));
+        return new SeriesId(
+                name, role, labelValue(node), labels(variables), priority(logicalScope, name));
     }
 
     private Labels labels(Map<String, String> variables) {
@@ -211,6 +223,20 @@ final class SeriesTranslator {
 
     private String labelValue(String value) {
         return config.filterLabelValueCharacters ? replaceInvalidChars(value) : value;
+    }
+
+    private static int priority(String logicalScope, String name) {
+        boolean ofAJob =
+                isOrUnder(logicalScope, "jobmanager_job")
+                        || isOrUnder(logicalScope, "taskmanager_job");
+        if (!ofAJob) {
+            return HIGHEST_PRIORITY;
+        }
+        return SkyWalkingPreset.contains(name) ? 1 : LOWEST_PRIORITY;
+    }
+
+    private static boolean isOrUnder(String logicalScope, String scope) {
+        return logicalScope.equals(scope) || logicalScope.startsWith(scope + "_");
     }
 
     private static Role roleOf(String logicalScope, Map<String, String> variables) {

@@ -15,6 +15,7 @@ package dev.flinkmetrics.skywalking.metrics;
 
 import dev.flinkmetrics.skywalking.config.ConnectionSettings;
 import dev.flinkmetrics.skywalking.config.MetricsSettings;
+import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
 import dev.flinkmetrics.skywalking.transport.Delivery;
 import dev.flinkmetrics.skywalking.transport.ExportMethod;
 import dev.flinkmetrics.skywalking.transport.Sender;
@@ -52,6 +53,11 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
     private static final int MAX_REMEMBERED_PROBLEMS = 1000;
 
     private final long timeoutMillis;
+    private final int maxSeries;
+
+    /** The WARN about series over max-series was logged. */
+    private volatile boolean leftOutLogged;
+
     private final SeriesTranslator translator;
     private final SeriesRegistry registry;
     private final SelfMetrics self = new SelfMetrics();
@@ -75,7 +81,8 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
         this.timeoutMillis = connection.timeoutMillis;
         this.wallClockNanos = wallClockNanos;
         this.translator = new SeriesTranslator(settings);
-        this.registry = new SeriesRegistry(settings.cluster, self.metrics());
+        this.registry = new SeriesRegistry(settings.cluster, self.metrics(), settings.maxSeries);
+        this.maxSeries = settings.maxSeries;
         Delivery delivery =
                 new Delivery(sender, "Metrics", SeriesTranslator.ownName("exportFailures"));
         this.exporter =
@@ -108,7 +115,7 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
             SeriesRegistry.Added added;
             synchronized (registry) {
                 added = registry.add(id, metric, wallClockNanos.getAsLong());
-                self.seriesRegistered.set(registry.size());
+                countSeries();
             }
             switch (added) {
                 case DUPLICATE:
@@ -163,7 +170,7 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
             if (id != null) {
                 synchronized (registry) {
                     registry.remove(id, metric);
-                    self.seriesRegistered.set(registry.size());
+                    countSeries();
                 }
             }
         } catch (IllegalArgumentException e) {
@@ -212,6 +219,18 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
             count = registry.size();
         }
         self.readFailures.addAndGet(problems.failures);
+        long leftOut = self.seriesLeftOut.get();
+        if (leftOut > 0 && !leftOutLogged) {
+            leftOutLogged = true;
+            LOG.warn(
+                    "{} series are left out: {} is {} and this process registered more. The"
+                            + " JobManager's and TaskManagers' own series are kept first, then the"
+                            + " series SkyWalking's dashboards read, then the rest; the number left"
+                            + " out is flink_reporter_skywalking_seriesLeftOut.",
+                    leftOut,
+                    SkyWalkingReporterOptions.MAX_SERIES.fullKey(),
+                    maxSeries);
+        }
         for (int i = 0; i < problems.toLog.size(); i++) {
             Series s = problems.toLog.get(i);
             String problem = problems.messages.get(i);
@@ -255,6 +274,12 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
             exporter.shutdown();
             LOG.info("Reporter for {} closed.", exporter.target());
         }
+    }
+
+    /** Publishes the registry's counts; called under its lock. */
+    private void countSeries() {
+        self.seriesRegistered.set(registry.size());
+        self.seriesLeftOut.set(registry.leftOut());
     }
 
     /** Waits until the export submitted last has ended; for tests and benchmarks. */

@@ -81,6 +81,9 @@ public final class Delivery {
                 sender.send(request, length, deadlineNanos);
                 return;
             } catch (ExportException e) {
+                if (e.credentialsRefused && sender.reloadCredentials()) {
+                    continue; // a rotated token: try it at once
+                }
                 long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
                 if (e.kind != ExportException.Kind.UNAVAILABLE
                         || left <= backoff

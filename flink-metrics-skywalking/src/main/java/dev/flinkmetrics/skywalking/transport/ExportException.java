@@ -38,9 +38,17 @@ public final class ExportException extends Exception {
     /** What the operator can do about it; may be empty. */
     public final String hint;
 
+    /** The receiver refused the token or other credentials. */
+    final boolean credentialsRefused;
+
     ExportException(Kind kind, String message, String hint) {
+        this(kind, message, hint, false);
+    }
+
+    ExportException(Kind kind, String message, String hint, boolean credentialsRefused) {
         super(message, null, false, false);
         this.kind = kind;
         this.hint = hint;
+        this.credentialsRefused = credentialsRefused;
     }
 }

@@ -63,9 +63,12 @@ final class Failures {
                 message,
                 "The OAP refused the credentials: set "
                         + SkyWalkingReporterOptions.TOKEN.fullKey()
-                        + " to the OAP's SW_AUTHENTICATION value, and check "
+                        + " (or the file of "
+                        + SkyWalkingReporterOptions.TOKEN_FILE.fullKey()
+                        + ") to the OAP's SW_AUTHENTICATION value, and check "
                         + SkyWalkingReporterOptions.HEADERS.fullKey()
-                        + ".");
+                        + ".",
+                true);
     }
 
     static ExportException notServedOverGrpc(String message, ExportMethod method) {

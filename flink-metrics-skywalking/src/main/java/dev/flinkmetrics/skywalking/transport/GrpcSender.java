@@ -53,7 +53,12 @@ final class GrpcSender implements Sender {
     private final MethodDescriptor<Request, byte[]> descriptor;
     private final EventLoopGroup eventLoop;
     private final ManagedChannel channel;
-    private final Metadata headers = new Metadata();
+    private final Credentials credentials;
+
+    /** The headers as metadata, and the map they were made from. */
+    private volatile Metadata metadata;
+
+    private volatile Map<String, String> metadataOf;
     private final CallOptions callOptions;
 
     GrpcSender(ConnectionSettings connection, ExportMethod method) {
@@ -86,11 +91,7 @@ final class GrpcSender implements Sender {
             builder.usePlaintext();
         }
         this.channel = builder.build();
-        for (Map.Entry<String, String> header : connection.headers.entrySet()) {
-            headers.put(
-                    Metadata.Key.of(header.getKey(), Metadata.ASCII_STRING_MARSHALLER),
-                    header.getValue());
-        }
+        this.credentials = new Credentials(connection);
         CallOptions options = CallOptions.DEFAULT;
         if (connection.compression == ConnectionSettings.Compression.GZIP) {
             options = options.withCompression("gzip");
@@ -120,7 +121,7 @@ final class GrpcSender implements Sender {
                         descriptor,
                         callOptions.withDeadline(Deadline.after(remaining, TimeUnit.NANOSECONDS)));
         Listener listener = new Listener();
-        call.start(listener, headers);
+        call.start(listener, metadata());
         call.request(1);
         call.sendMessage(new Request(request, length));
         call.halfClose();
@@ -182,6 +183,27 @@ final class GrpcSender implements Sender {
             default:
                 return Failures.notProcessed(message);
         }
+    }
+
+    /** The current headers as gRPC metadata, made again only when the token changed. */
+    private Metadata metadata() {
+        Map<String, String> headers = credentials.headers();
+        if (headers != metadataOf) {
+            Metadata m = new Metadata();
+            for (Map.Entry<String, String> header : headers.entrySet()) {
+                m.put(
+                        Metadata.Key.of(header.getKey(), Metadata.ASCII_STRING_MARSHALLER),
+                        header.getValue());
+            }
+            metadata = m;
+            metadataOf = headers;
+        }
+        return metadata;
+    }
+
+    @Override
+    public boolean reloadCredentials() {
+        return credentials.reload();
     }
 
     @Override

@@ -40,6 +40,7 @@ final class HttpSender implements Sender {
     private final ExportMethod method;
     private final URL url;
     private final SSLSocketFactory sslSocketFactory;
+    private final Credentials credentials;
 
     HttpSender(ConnectionSettings connection, ExportMethod method) {
         this.connection = connection;
@@ -60,6 +61,7 @@ final class HttpSender implements Sender {
                                 .context()
                                 .getSocketFactory()
                         : null;
+        this.credentials = new Credentials(connection);
     }
 
     @Override
@@ -83,7 +85,7 @@ final class HttpSender implements Sender {
             http.setDoOutput(true);
             http.setRequestProperty("Content-Type", "application/x-protobuf");
             http.setRequestProperty("User-Agent", PluginVersion.NAME);
-            for (Map.Entry<String, String> header : connection.headers.entrySet()) {
+            for (Map.Entry<String, String> header : credentials.headers().entrySet()) {
                 http.setRequestProperty(header.getKey(), header.getValue());
             }
             if (connection.compression == ConnectionSettings.Compression.GZIP) {
@@ -112,6 +114,11 @@ final class HttpSender implements Sender {
                 http.disconnect();
             }
         }
+    }
+
+    @Override
+    public boolean reloadCredentials() {
+        return credentials.reload();
     }
 
     private ExportException classify(int code, String reason) {

@@ -38,6 +38,15 @@ public interface Sender extends AutoCloseable {
     /** Where requests go, for log lines; never carries credentials. */
     String target();
 
+    /**
+     * Called when the receiver refused the credentials: reads the token file again.
+     *
+     * @return true when the token changed, so that trying again may succeed
+     */
+    default boolean reloadCredentials() {
+        return false;
+    }
+
     /** Called after a failed export, before the next attempt, to reconnect without delay. */
     default void resetBackoff() {}
 

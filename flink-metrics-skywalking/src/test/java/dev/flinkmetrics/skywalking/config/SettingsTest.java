@@ -18,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.flinkmetrics.skywalking.testing.TestGroups;
 import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -170,6 +171,9 @@ class SettingsTest {
                 Arguments.of("max-request-size", "1 kb"),
                 Arguments.of("max-request-size", "1 tb"),
                 Arguments.of("max-request-size", "big"),
+                Arguments.of("max-series", "99"),
+                Arguments.of("max-series", "lots"),
+                Arguments.of("token-file", "/no/such/token"),
                 Arguments.of("include-task-attempt-id", "1"));
     }
 
@@ -231,6 +235,40 @@ class SettingsTest {
                 .hasMessageContaining("must be between 16 kb and 256 mb");
         assertThatThrownBy(() -> metrics("max-request-size", "99999999999999999999 kb"))
                 .hasMessageContaining("the number is too large");
+    }
+
+    @Test
+    void theTokenComesFromAFileWhoseContentIsNeverEchoed(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("oap-token");
+        Files.write(file, "  s3cret-from-file\n".getBytes(StandardCharsets.UTF_8));
+        ConnectionSettings c = connection("token-file", file.toString());
+        assertThat(c.headers).containsEntry("authentication", "s3cret-from-file");
+        assertThat(c.tokenFile).isEqualTo(file.toFile());
+        assertThat(c.toString()).contains("token-file=" + file).doesNotContain("s3cret-from-file");
+
+        assertThatThrownBy(() -> connection("token-file", file.toString(), "token", "other"))
+                .hasMessageContaining("metrics.reporter.<name>.token ")
+                .hasMessageContaining("metrics.reporter.<name>.token-file");
+
+        Files.write(file, " \n".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> connection("token-file", file.toString()))
+                .hasMessageContaining("metrics.reporter.<name>.token-file")
+                .hasMessageContaining("'" + file + "'")
+                .hasMessageContaining("empty");
+
+        Files.write(file, "s3cret\u00e9".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> connection("token-file", file.toString()))
+                .hasMessageContaining("printable ASCII")
+                .hasMessageNotContaining("s3cret");
+    }
+
+    @Test
+    void maxSeriesHasADefaultNoOrdinaryJobReaches() {
+        assertThat(metrics().maxSeries).isEqualTo(100_000);
+        assertThat(metrics("max-series", "250").maxSeries).isEqualTo(250);
+        Properties typed = new Properties();
+        typed.put("max-series", 5000); // config.yaml hands over an Integer
+        assertThat(MetricsSettings.read(new OptionReader(typed)).maxSeries).isEqualTo(5000);
     }
 
     @Test

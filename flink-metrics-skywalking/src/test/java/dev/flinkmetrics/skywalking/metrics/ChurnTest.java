@@ -130,7 +130,8 @@ class ChurnTest {
     void labelSetsAreSharedAndForgottenWithTheirLastSeries() {
         SeriesTranslator translator =
                 new SeriesTranslator(TestGroups.metricsSettings("preset", "all"));
-        SeriesRegistry registry = new SeriesRegistry("c", java.util.Collections.emptyList());
+        SeriesRegistry registry =
+                new SeriesRegistry("c", java.util.Collections.emptyList(), Integer.MAX_VALUE);
         MetricGroup g =
                 group("taskmanager.job.task.operator", TestGroups.operatorVariables("j", "o", 0));
         List<SimpleCounter> counters = new ArrayList<>();

@@ -48,7 +48,8 @@ class OtlpMetricsEncoderTest {
 
     private final MetricsSettings config = metricsSettings("preset", "all", "cluster", "prod-eu");
     private final SeriesTranslator translator = new SeriesTranslator(config);
-    private final SeriesRegistry registry = new SeriesRegistry("prod-eu", Collections.emptyList());
+    private final SeriesRegistry registry =
+            new SeriesRegistry("prod-eu", Collections.emptyList(), Integer.MAX_VALUE);
 
     private void add(String name, org.apache.flink.metrics.Metric metric, MetricGroup group) {
         assertThat(registry.add(translator.translate(name, group), metric, START))
