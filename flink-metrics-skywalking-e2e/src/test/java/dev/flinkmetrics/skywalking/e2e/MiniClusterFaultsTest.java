@@ -77,6 +77,44 @@ class MiniClusterFaultsTest {
     }
 
     @Test
+    void anOapNodeWithNothingListeningCostsNoReport() throws Exception {
+        // Three addresses with nothing listening, then the receiver: whichever the process starts
+        // on, every report reaches the receiver, and none is counted as failed.
+        StringBuilder endpoints = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                endpoints.append("http://127.0.0.1:").append(socket.getLocalPort()).append(',');
+            }
+        }
+        try (OtlpTestServer server = new OtlpTestServer();
+                Capture log = Capture.root()) {
+            Configuration conf = ContractCluster.loopbackConfiguration();
+            reporter(conf, "sw", endpoints + server.endpoint());
+            MiniCluster cluster = start(conf);
+            try {
+                for (int reports = 1; reports <= 3; reports++) {
+                    assertThat(server.awaitCalls(reports, 30_000)).isTrue();
+                }
+            } finally {
+                cluster.close();
+            }
+            assertThat(server.samples())
+                    .filteredOn(x -> x.name.equals("flink_reporter_skywalking_exportFailures"))
+                    .isNotEmpty()
+                    .allMatch(x -> x.value == 0);
+            List<String> warnings =
+                    log.lines.stream()
+                            .filter(e -> e.getLevel() == Level.WARN)
+                            .map(MiniClusterFaultsTest::text)
+                            .filter(m -> m.contains("OAP node"))
+                            .collect(Collectors.toList());
+            // At most one WARN per dead node, each naming the node taken instead.
+            assertThat(warnings.size()).isLessThanOrEqualTo(3);
+            assertThat(warnings).allMatch(m -> m.contains("failed") && m.contains("instead"));
+        }
+    }
+
+    @Test
     void shutdownWithTheOapUnreachableIsBoundedAndLeavesNoReporterThread() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {

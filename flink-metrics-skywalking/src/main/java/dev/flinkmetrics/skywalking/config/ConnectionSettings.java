@@ -31,8 +31,10 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -76,13 +78,31 @@ public final class ConnectionSettings {
     private static final long MAX_TIMEOUT_MILLIS = TimeUnit.MINUTES.toMillis(10);
     private static final Pattern HEADER_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]*");
 
+    /** One OAP address of the endpoint list. */
+    public static final class Address {
+        public final String host;
+        public final int port;
+
+        /** The request path given for {@code http/protobuf}, or null for none. */
+        public final String path;
+
+        Address(String host, int port, String path) {
+            this.host = host;
+            this.port = port;
+            this.path = path;
+        }
+
+        /** The HTTP request path: the address' own, else the signal's default. */
+        public String httpPath(String defaultPath) {
+            return path == null ? defaultPath : path;
+        }
+    }
+
     public final Protocol protocol;
     public final boolean tls;
-    public final String host;
-    public final int port;
 
-    /** The request path given in the endpoint for {@code http/protobuf}, or null for none. */
-    public final String path;
+    /** The OAP nodes, as listed; at least one. */
+    public final List<Address> addresses;
 
     public final long timeoutMillis;
     public final Compression compression;
@@ -102,20 +122,29 @@ public final class ConnectionSettings {
 
     private ConnectionSettings(OptionReader options) {
         this.protocol = options.choice(PROTOCOL, Protocol.values(), p -> p.value);
-        URI uri = parseEndpoint(options);
-        this.tls = "https".equals(uri.getScheme());
-        this.host = uri.getHost();
-        int defaultPort = protocol == Protocol.GRPC ? 11800 : 12800;
-        this.port = uri.getPort() == -1 ? defaultPort : uri.getPort();
-        String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
-        boolean noPath = rawPath.isEmpty() || "/".equals(rawPath);
-        if (protocol == Protocol.GRPC && !noPath) {
-            throw invalid(
-                    ENDPOINT,
-                    maskUserInfo(uri.toString()),
-                    "a gRPC endpoint has no path; give scheme, host and port only");
+        String endpoint = options.stringOrDefault(ENDPOINT);
+        List<Address> parsed = new ArrayList<>();
+        Boolean anyTls = null;
+        for (String entry : endpoint.split(",")) {
+            if (entry.trim().isEmpty()) {
+                continue;
+            }
+            URI uri = parseEndpoint(entry.trim());
+            boolean entryTls = "https".equals(uri.getScheme());
+            if (anyTls != null && anyTls != entryTls) {
+                throw invalid(
+                        ENDPOINT,
+                        maskSecrets(endpoint),
+                        "all addresses must use the same scheme, http:// or https://");
+            }
+            anyTls = entryTls;
+            parsed.add(address(uri));
         }
-        this.path = noPath ? null : rawPath;
+        if (parsed.isEmpty()) {
+            throw invalid(ENDPOINT, endpoint, "no address is given");
+        }
+        this.tls = anyTls;
+        this.addresses = Collections.unmodifiableList(parsed);
 
         this.timeoutMillis = options.duration(TIMEOUT, MAX_TIMEOUT_MILLIS);
         this.compression = options.choice(COMPRESSION, Compression.values(), c -> c.value);
@@ -161,7 +190,7 @@ public final class ConnectionSettings {
                     "TLS files are configured but "
                             + ENDPOINT.fullKey()
                             + " is '"
-                            + maskUserInfo(uri.toString())
+                            + maskSecrets(endpoint)
                             + "': use an https:// endpoint for TLS.");
         }
     }
@@ -176,17 +205,24 @@ public final class ConnectionSettings {
     }
 
     /**
-     * Where requests go, for log lines: scheme, host, port and, with {@code http/protobuf}, the
-     * path (the endpoint's own, else {@code defaultPath}); never user info.
+     * Where requests to one address go, for log lines: scheme, host, port and, with {@code
+     * http/protobuf}, the path (the address' own, else {@code defaultPath}); never user info.
      */
-    public String target(String defaultPath) {
-        String base = (tls ? "https://" : "http://") + host + ":" + port;
-        return protocol == Protocol.HTTP_PROTOBUF ? base + httpPath(defaultPath) : base;
+    public String target(Address address, String defaultPath) {
+        String base = (tls ? "https://" : "http://") + address.host + ":" + address.port;
+        return protocol == Protocol.HTTP_PROTOBUF ? base + address.httpPath(defaultPath) : base;
     }
 
-    /** The HTTP request path: the endpoint's own, else the signal's default. */
-    public String httpPath(String defaultPath) {
-        return path == null ? defaultPath : path;
+    /** Where requests go, for log lines: every address, separated by commas. */
+    public String target(String defaultPath) {
+        StringBuilder targets = new StringBuilder();
+        for (Address address : addresses) {
+            if (targets.length() > 0) {
+                targets.append(',');
+            }
+            targets.append(target(address, defaultPath));
+        }
+        return targets.toString();
     }
 
     /**
@@ -232,8 +268,21 @@ public final class ConnectionSettings {
 
     // ------------------------------------------------------------------------------------------
 
-    private static URI parseEndpoint(OptionReader options) {
-        String value = options.stringOrDefault(ENDPOINT);
+    private Address address(URI uri) {
+        int defaultPort = protocol == Protocol.GRPC ? 11800 : 12800;
+        int port = uri.getPort() == -1 ? defaultPort : uri.getPort();
+        String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
+        boolean noPath = rawPath.isEmpty() || "/".equals(rawPath);
+        if (protocol == Protocol.GRPC && !noPath) {
+            throw invalid(
+                    ENDPOINT,
+                    maskUserInfo(uri.toString()),
+                    "a gRPC endpoint has no path; give scheme, host and port only");
+        }
+        return new Address(uri.getHost(), port, noPath ? null : rawPath);
+    }
+
+    private static URI parseEndpoint(String value) {
         String safe = maskSecrets(value);
         URI uri;
         try {

@@ -39,7 +39,12 @@ public final class SkyWalkingReporterOptions {
                     "Where to send OTLP. `http://` is plaintext, `https://` is TLS. With `grpc`"
                             + " this is the OAP gRPC port (11800 when no port is given); with"
                             + " `http/protobuf` the OAP REST port (12800 when no port is given), and"
-                            + " `/v1/metrics` is used when no path is given.");
+                            + " `/v1/metrics` is used when no path is given. Several OAP nodes:"
+                            + " addresses separated by commas. Each Flink process starts on one"
+                            + " chosen at random, stays on it, and moves to the next within the same"
+                            + " export when it is unreachable or times out. A host name that resolves"
+                            + " to several addresses (a headless Kubernetes service) counts as that"
+                            + " many nodes and is resolved again every 30 s.");
 
     public static final ReporterOption PROTOCOL =
             ReporterOption.of(

@@ -25,7 +25,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
@@ -36,6 +35,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -43,13 +43,14 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
 /**
- * Unary gRPC calls of one method with request bytes encoded by this plugin. One channel and one
- * event-loop thread of its own, both stopped on close.
+ * Unary gRPC calls of one method to one OAP node, with request bytes encoded by this plugin. One
+ * channel and one event-loop thread of its own, both stopped on close.
  */
 final class GrpcSender implements Sender {
 
     private final ConnectionSettings connection;
     private final ExportMethod method;
+    private final Node node;
     private final MethodDescriptor<Request, byte[]> descriptor;
     private final EventLoopGroup eventLoop;
     private final ManagedChannel channel;
@@ -61,9 +62,16 @@ final class GrpcSender implements Sender {
     private volatile Map<String, String> metadataOf;
     private final CallOptions callOptions;
 
-    GrpcSender(ConnectionSettings connection, ExportMethod method) {
+    GrpcSender(
+            ConnectionSettings connection,
+            ExportMethod method,
+            Node node,
+            Credentials credentials,
+            SslContext ssl) {
         this.connection = connection;
         this.method = method;
+        this.node = node;
+        this.credentials = credentials;
         this.descriptor =
                 MethodDescriptor.<Request, byte[]>newBuilder()
                         .setType(MethodDescriptor.MethodType.UNARY)
@@ -71,27 +79,29 @@ final class GrpcSender implements Sender {
                         .setRequestMarshaller(new RequestMarshaller())
                         .setResponseMarshaller(new ResponseMarshaller())
                         .build();
-        SslContext ssl =
-                connection.tls ? TlsContexts.build(connection, GrpcSslContexts.forClient()) : null;
         this.eventLoop =
                 new NioEventLoopGroup(
                         1, new DefaultThreadFactory(PluginVersion.NAME + "-grpc", true));
         NettyChannelBuilder builder =
-                NettyChannelBuilder.forAddress(connection.host, connection.port)
-                        .eventLoopGroup(eventLoop)
-                        .channelType(NioSocketChannel.class)
-                        .directExecutor()
-                        .disableRetry()
-                        .maxInboundMessageSize(1024 * 1024)
-                        .userAgent(PluginVersion.NAME)
-                        .compressorRegistry(compressors());
+                node.ip == null
+                        ? NettyChannelBuilder.forAddress(node.address.host, node.address.port)
+                        : NettyChannelBuilder.forAddress(
+                                        new InetSocketAddress(node.ip, node.address.port))
+                                // TLS checks the certificate against the name, not the address.
+                                .overrideAuthority(node.address.host + ":" + node.address.port);
+        builder.eventLoopGroup(eventLoop)
+                .channelType(NioSocketChannel.class)
+                .directExecutor()
+                .disableRetry()
+                .maxInboundMessageSize(1024 * 1024)
+                .userAgent(PluginVersion.NAME)
+                .compressorRegistry(compressors());
         if (ssl != null) {
             builder.sslContext(ssl).useTransportSecurity();
         } else {
             builder.usePlaintext();
         }
         this.channel = builder.build();
-        this.credentials = new Credentials(connection);
         CallOptions options = CallOptions.DEFAULT;
         if (connection.compression == ConnectionSettings.Compression.GZIP) {
             options = options.withCompression("gzip");
@@ -107,7 +117,7 @@ final class GrpcSender implements Sender {
 
     @Override
     public String target() {
-        return connection.target(method.httpPath);
+        return connection.target(node.address, method.httpPath);
     }
 
     @Override
@@ -199,11 +209,6 @@ final class GrpcSender implements Sender {
             metadataOf = headers;
         }
         return metadata;
-    }
-
-    @Override
-    public boolean reloadCredentials() {
-        return credentials.reload();
     }
 
     @Override

@@ -16,9 +16,6 @@ package dev.flinkmetrics.skywalking.transport;
 import dev.flinkmetrics.skywalking.config.ConnectionSettings;
 import dev.flinkmetrics.skywalking.config.PluginVersion;
 import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
-import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,35 +35,41 @@ final class HttpSender implements Sender {
 
     private final ConnectionSettings connection;
     private final ExportMethod method;
+    private final Node node;
     private final URL url;
     private final SSLSocketFactory sslSocketFactory;
     private final Credentials credentials;
 
-    HttpSender(ConnectionSettings connection, ExportMethod method) {
+    HttpSender(
+            ConnectionSettings connection,
+            ExportMethod method,
+            Node node,
+            Credentials credentials,
+            SSLSocketFactory sslSocketFactory) {
         this.connection = connection;
         this.method = method;
+        this.node = node;
+        this.credentials = credentials;
         try {
-            this.url = new URL(target());
+            // A resolved node (plaintext only, see FailoverSender) is addressed by its IP.
+            this.url =
+                    node.ip == null
+                            ? new URL(target())
+                            : new URL(
+                                    "http",
+                                    node.ip.getHostAddress(),
+                                    node.address.port,
+                                    node.address.httpPath(method.httpPath));
         } catch (IOException e) {
             throw new IllegalArgumentException(
                     "Invalid value for " + SkyWalkingReporterOptions.ENDPOINT.fullKey(), e);
         }
-        this.sslSocketFactory =
-                connection.tls
-                        ? ((JdkSslContext)
-                                        TlsContexts.build(
-                                                connection,
-                                                SslContextBuilder.forClient()
-                                                        .sslProvider(SslProvider.JDK)))
-                                .context()
-                                .getSocketFactory()
-                        : null;
-        this.credentials = new Credentials(connection);
+        this.sslSocketFactory = sslSocketFactory;
     }
 
     @Override
     public String target() {
-        return connection.target(method.httpPath);
+        return connection.target(node.address, method.httpPath);
     }
 
     @Override
@@ -114,11 +117,6 @@ final class HttpSender implements Sender {
                 http.disconnect();
             }
         }
-    }
-
-    @Override
-    public boolean reloadCredentials() {
-        return credentials.reload();
     }
 
     private ExportException classify(int code, String reason) {

@@ -14,17 +14,37 @@
 package dev.flinkmetrics.skywalking.transport;
 
 import dev.flinkmetrics.skywalking.config.ConnectionSettings;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import java.util.function.Function;
+import javax.net.ssl.SSLSocketFactory;
 import org.apache.flink.annotation.Internal;
 
 /** Sends encoded requests of one kind to the OAP. One instance per reporter. */
 @Internal
 public interface Sender extends AutoCloseable {
 
-    /** A gRPC or OTLP/HTTP sender for the connection's protocol. */
+    /**
+     * A sender for the connection's protocol, gRPC or OTLP/HTTP, to its OAP nodes: one at a time,
+     * moving on to the next when one fails.
+     */
     static Sender create(ConnectionSettings connection, ExportMethod method) {
-        return connection.protocol == ConnectionSettings.Protocol.GRPC
-                ? new GrpcSender(connection, method)
-                : new HttpSender(connection, method);
+        Credentials credentials = new Credentials(connection);
+        Function<Node, Sender> senders;
+        // TLS is set up here, once for every node, so that bad key material fails at start.
+        if (connection.protocol == ConnectionSettings.Protocol.GRPC) {
+            SslContext ssl = connection.tls ? TlsContexts.forGrpc(connection) : null;
+            senders = node -> new GrpcSender(connection, method, node, credentials, ssl);
+        } else {
+            SSLSocketFactory ssl = connection.tls ? TlsContexts.forHttp(connection) : null;
+            senders = node -> new HttpSender(connection, method, node, credentials, ssl);
+        }
+        return new FailoverSender(
+                connection,
+                method.httpPath,
+                credentials,
+                senders,
+                FailoverSender::resolveHost,
+                FailoverSender.RESOLVE_EVERY_NANOS);
     }
 
     /**

@@ -15,16 +15,31 @@ package dev.flinkmetrics.skywalking.transport;
 
 import dev.flinkmetrics.skywalking.config.ConnectionSettings;
 import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocketFactory;
 
 /** TLS contexts from the PEM files of the connection settings, for both senders. */
 final class TlsContexts {
 
     private TlsContexts() {}
 
-    static SslContext build(ConnectionSettings connection, SslContextBuilder builder) {
+    /** For the gRPC senders. */
+    static SslContext forGrpc(ConnectionSettings connection) {
+        return build(connection, GrpcSslContexts.forClient());
+    }
+
+    /** For the OTLP/HTTP senders, through the JDK's TLS. */
+    static SSLSocketFactory forHttp(ConnectionSettings connection) {
+        SslContextBuilder builder = SslContextBuilder.forClient().sslProvider(SslProvider.JDK);
+        return ((JdkSslContext) build(connection, builder)).context().getSocketFactory();
+    }
+
+    private static SslContext build(ConnectionSettings connection, SslContextBuilder builder) {
         try {
             if (connection.caCert != null) {
                 builder.trustManager(connection.caCert);

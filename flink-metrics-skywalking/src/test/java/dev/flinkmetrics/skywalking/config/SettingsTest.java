@@ -58,8 +58,9 @@ class SettingsTest {
     void defaults() {
         ConnectionSettings c = connection();
         assertThat(c.protocol).isEqualTo(ConnectionSettings.Protocol.GRPC);
-        assertThat(c.host).isEqualTo("localhost");
-        assertThat(c.port).isEqualTo(11800);
+        assertThat(c.addresses).hasSize(1);
+        assertThat(c.addresses.get(0).host).isEqualTo("localhost");
+        assertThat(c.addresses.get(0).port).isEqualTo(11800);
         assertThat(c.tls).isFalse();
         assertThat(c.timeoutMillis).isEqualTo(10_000);
         assertThat(c.compression).isEqualTo(ConnectionSettings.Compression.NONE);
@@ -115,7 +116,7 @@ class SettingsTest {
     @Test
     void httpProtocolUsesTheRestPortAndPath() {
         ConnectionSettings c = connection("protocol", "http/protobuf", "endpoint", "http://oap");
-        assertThat(c.port).isEqualTo(12800);
+        assertThat(c.addresses.get(0).port).isEqualTo(12800);
         assertThat(c.target("/v1/metrics")).isEqualTo("http://oap:12800/v1/metrics");
         ConnectionSettings custom =
                 connection(
@@ -124,6 +125,25 @@ class SettingsTest {
                         "endpoint",
                         "http://collector:4318/otlp/v1/metrics");
         assertThat(custom.target("/v1/metrics")).isEqualTo("http://collector:4318/otlp/v1/metrics");
+    }
+
+    @Test
+    void severalOapNodesAreListedWithCommas() {
+        ConnectionSettings c =
+                connection("endpoint", "http://oap-0:11800, http://oap-1 ,http://10.0.0.7:11801,");
+        assertThat(c.addresses)
+                .extracting(a -> a.host + ":" + a.port)
+                .containsExactly("oap-0:11800", "oap-1:11800", "10.0.0.7:11801");
+        assertThat(c.target("/v1/metrics"))
+                .isEqualTo("http://oap-0:11800,http://oap-1:11800,http://10.0.0.7:11801");
+        assertThatThrownBy(() -> connection("endpoint", "http://oap-0,https://oap-1"))
+                .hasMessageContaining("metrics.reporter.<name>.endpoint")
+                .hasMessageContaining("same scheme");
+        assertThatThrownBy(() -> connection("endpoint", " , "))
+                .hasMessageContaining("no address is given");
+        assertThatThrownBy(() -> connection("endpoint", "http://oap-0,http://oap-1/?token=hunter2"))
+                .hasMessageContaining("metrics.reporter.<name>.endpoint")
+                .hasMessageNotContaining("hunter2");
     }
 
     @Test

@@ -101,13 +101,20 @@ public final class OtlpTestServer implements AutoCloseable {
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private volatile long delayMillis;
     private volatile int maxInboundBytes = 4 * 1024 * 1024;
+    private final String bindAddress;
     private int port;
     private Server server;
     private final io.grpc.netty.shaded.io.netty.handler.ssl.SslContext ssl;
 
     public OtlpTestServer() throws IOException {
+        this("127.0.0.1", 0);
+    }
+
+    /** A plaintext receiver on one loopback address, for tests of several OAP nodes. */
+    public OtlpTestServer(String loopbackAddress, int port) throws IOException {
         this.ssl = null;
-        start(0);
+        this.bindAddress = loopbackAddress;
+        start(port);
     }
 
     /**
@@ -121,12 +128,13 @@ public final class OtlpTestServer implements AutoCloseable {
                     .clientAuth(io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.REQUIRE);
         }
         this.ssl = builder.build();
+        this.bindAddress = "127.0.0.1";
         start(0);
     }
 
     public synchronized void start(int requestedPort) throws IOException {
         NettyServerBuilder builder =
-                NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", requestedPort))
+                NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, requestedPort))
                         .maxInboundMessageSize(maxInboundBytes)
                         .addService(
                                 ServerInterceptors.intercept(new Service(), new HeaderCapture()));
@@ -152,7 +160,7 @@ public final class OtlpTestServer implements AutoCloseable {
     }
 
     public String endpoint() {
-        return (ssl == null ? "http" : "https") + "://127.0.0.1:" + port;
+        return (ssl == null ? "http" : "https") + "://" + bindAddress + ":" + port;
     }
 
     /** Answer every call with this status (null: accept). */
