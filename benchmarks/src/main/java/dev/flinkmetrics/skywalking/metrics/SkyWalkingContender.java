@@ -43,6 +43,9 @@ public final class SkyWalkingContender extends ReporterContender<SkyWalkingMetri
         p.setProperty("cluster", "orders-platform-prod-eu");
         p.setProperty("preset", preset);
         p.setProperty("compression", compression);
+        // The largest fixture is 100,000 metrics plus the reporter's own series, just over the
+        // default max-series: every contender sends everything it registers.
+        p.setProperty("max-series", "1000000");
         reporter =
                 (SkyWalkingMetricReporter) new SkyWalkingReporterFactory().createMetricReporter(p);
         MetricConfig config = new MetricConfig();

@@ -169,34 +169,6 @@ public final class SkyWalkingReporterOptions {
                     "Send Flink's `task_attempt_id` label. It changes on every restart, so every"
                             + " restart would start new series.");
 
-    /** How to reach the OAP; shared by every signal ({@link ConnectionSettings}). */
-    public static final List<ReporterOption> CONNECTION =
-            Collections.unmodifiableList(
-                    Arrays.asList(
-                            ENDPOINT,
-                            PROTOCOL,
-                            TIMEOUT,
-                            COMPRESSION,
-                            TOKEN,
-                            TOKEN_FILE,
-                            HEADERS,
-                            TLS_CA_CERT,
-                            TLS_CLIENT_CERT,
-                            TLS_CLIENT_KEY));
-
-    /** What the metric reporter sends ({@link MetricsSettings}). */
-    public static final List<ReporterOption> METRICS =
-            Collections.unmodifiableList(
-                    Arrays.asList(
-                            CLUSTER,
-                            TASKMANAGER_NODE_VARIABLE,
-                            JOBMANAGER_NODE_VARIABLE,
-                            FILTER_LABEL_VALUE_CHARACTERS,
-                            PRESET,
-                            MAX_REQUEST_SIZE,
-                            MAX_SERIES,
-                            INCLUDE_TASK_ATTEMPT_ID));
-
     /** Every option of the metric reporter, in the order of the documentation. */
     public static final List<ReporterOption> ALL =
             Collections.unmodifiableList(
