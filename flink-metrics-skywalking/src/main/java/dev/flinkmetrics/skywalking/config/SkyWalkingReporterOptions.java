@@ -16,6 +16,7 @@ package dev.flinkmetrics.skywalking.config;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Every option of the reporter. The table in {@code docs/configuration.md} is generated from this
@@ -24,6 +25,7 @@ import java.util.List;
  * <p>Options that Flink owns for every reporter ({@code interval}, {@code scope.variables.*},
  * {@code filter.*}) are deliberately not redeclared here.
  */
+@Internal
 public final class SkyWalkingReporterOptions {
 
     /**
