@@ -141,14 +141,19 @@ final class OapServer implements AutoCloseable {
      * line from gRPC, as a malformed OTLP request or a failing rule produces.
      */
     List<String> problemsSinceReady() throws IOException {
-        List<String> lines = logLines();
-        return lines.subList(Math.min(linesAtReady, lines.size()), lines.size()).stream()
+        return linesSinceReady().stream()
                 .filter(
                         l ->
                                 l.contains(" ERROR ")
                                         || l.startsWith("SEVERE")
                                         || l.contains("failed to run"))
                 .collect(Collectors.toList());
+    }
+
+    /** The OAP's log since it became ready. */
+    List<String> linesSinceReady() throws IOException {
+        List<String> lines = logLines();
+        return lines.subList(Math.min(linesAtReady, lines.size()), lines.size());
     }
 
     String tail(int count) throws IOException {
@@ -163,11 +168,16 @@ final class OapServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         process.destroy();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
             process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+            Thread.currentThread().interrupt();
         }
         try {
             Runtime.getRuntime().removeShutdownHook(killer);

@@ -16,8 +16,25 @@ package dev.flinkmetrics.skywalking.e2e;
 import static dev.flinkmetrics.skywalking.e2e.StandaloneClusterIT.pluginJar;
 import static dev.flinkmetrics.skywalking.e2e.StandaloneClusterIT.requiredProperty;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.flinkmetrics.skywalking.e2e.job.ContinuousJob;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.Gauge;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.metrics.v1.Summary;
+import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
+import io.opentelemetry.proto.resource.v1.Resource;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -32,25 +49,33 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Real Flink processes (2.3.0, the shaded jar from plugins/) report to a real SkyWalking OAP 10.1.0
- * that runs the project's own rules (skywalking/otel-rules/flink-project/); the test reads back
- * what SkyWalking shows through the OAP's own GraphQL and MQE API.
+ * A real SkyWalking OAP 10.1.0 that runs the project's own rules (skywalking/otel-rules/
+ * flink-project/). Real Flink processes (the shaded jar from plugins/) report to it, once per Flink
+ * version, and the test reads back what SkyWalking shows through the OAP's own GraphQL and MQE API.
+ * Then the contract's rules about requests the OAP mishandles are checked against the OAP itself.
  *
  * <p>System properties (set by the pom): {@code e2e.oap.lib}, {@code e2e.oap.config}, {@code
  * e2e.oap.rules}, {@code e2e.oap.work} and those of {@link StandaloneClusterIT}.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RealOapIT {
 
-    private static final String VERSION = "2.3.0";
-    private static final String CLUSTER = "e2e-oap";
-    private static final String SERVICE = "flink::" + CLUSTER;
     private static final String JOB = "e2e-oap-job";
     private static final String ENDPOINT = "e2e_oap_job";
     private static final int TASK_MANAGERS = 2;
+    private static final String BACK_PRESSURED = "meter_flink_project_tm_backpressured_tasks";
 
     private static final List<String> JOB_RULES =
             Arrays.asList(
@@ -62,74 +87,246 @@ class RealOapIT {
             Arrays.asList(
                     "meter_flink_project_tm_records_in_per_second",
                     "meter_flink_project_tm_records_out_per_second",
-                    "meter_flink_project_tm_backpressured_tasks",
+                    BACK_PRESSURED,
                     "meter_flink_project_tm_busiest_task_busy_ms_per_second");
 
     private static final Pattern NAME = Pattern.compile("\"name\":\"([^\"]*)\"");
     private static final Pattern VALUE = Pattern.compile("\"value\":(null|\"(-?\\d+)\")");
     private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HHmm");
 
-    @Test
-    @Timeout(value = 300, unit = TimeUnit.SECONDS)
-    void theProjectsRulesShowTheJobOnARealOap() throws Exception {
-        long started = System.nanoTime();
-        Path target = Paths.get(requiredProperty("e2e.flink.dir"));
-        try (OapServer oap =
+    private static OapServer oap;
+    private static long started;
+
+    @BeforeAll
+    static void startOap() throws Exception {
+        started = System.nanoTime();
+        oap =
                 OapServer.start(
                         Paths.get(requiredProperty("e2e.oap.lib")),
                         Paths.get(requiredProperty("e2e.oap.config")),
                         Paths.get(requiredProperty("e2e.oap.rules")),
-                        Paths.get(requiredProperty("e2e.oap.work")))) {
-            oap.awaitReady(Duration.ofSeconds(120));
-            log("OAP ready after %d s", seconds(started));
+                        Paths.get(requiredProperty("e2e.oap.work")));
+        oap.awaitReady(Duration.ofSeconds(120));
+        log("OAP ready after %d s", seconds(started));
+    }
 
-            StandaloneFlink.Layout layout =
-                    new StandaloneFlink.Layout(
-                            VERSION,
-                            target.resolve("flink-" + VERSION),
-                            Paths.get(requiredProperty("e2e.logs.dir")).resolve("oap-" + VERSION));
-            Map<String, String> reporter = new LinkedHashMap<>();
-            reporter.put("metrics.reporter.sw.factory.class", StandaloneFlink.FACTORY);
-            reporter.put("metrics.reporter.sw.endpoint", oap.endpoint());
-            reporter.put("metrics.reporter.sw.cluster", CLUSTER);
-            reporter.put("metrics.reporter.sw.interval", "1 s");
-            List<String> jvmFlags =
-                    Arrays.stream(System.getProperty("e2e.jvm.flags", "").trim().split("\\s+"))
-                            .filter(s -> !s.isEmpty())
-                            .collect(Collectors.toList());
-            Path jobJar =
-                    StandaloneFlink.jobJar(
-                            ContinuousJob.class, layout.home.resolve("job").resolve("oap-job.jar"));
-            StandaloneFlink flink =
-                    StandaloneFlink.prepare(layout, pluginJar(), jvmFlags, reporter);
-            try {
-                flink.start(TASK_MANAGERS);
-                flink.awaitTaskManagers(TASK_MANAGERS, Duration.ofSeconds(120));
-                String jobId = flink.submit(jobJar, ContinuousJob.class.getName(), 2, JOB);
-                flink.awaitJobState(jobId, "RUNNING", Duration.ofSeconds(60));
-                log("job RUNNING after %d s", seconds(started));
-
-                checkWhatSkyWalkingShows(oap, flink, jobId, started);
-                assertThat(oap.problemsSinceReady())
-                        .as("OAP errors (rejected OTLP requests, failing rules) in %s", oap.log)
-                        .isEmpty();
-            } catch (Throwable t) {
-                System.err.println(
-                        "The OAP test failed; OAP log "
-                                + oap.log
-                                + ":\n"
-                                + oap.tail(60)
-                                + "\n"
-                                + flink.tails(30));
-                throw t;
-            } finally {
-                flink.close();
-            }
+    @AfterAll
+    static void stopOap() {
+        if (oap != null) {
+            oap.close();
         }
     }
 
+    static Stream<String> versions() {
+        return StandaloneClusterIT.versions();
+    }
+
+    @Order(1)
+    @ParameterizedTest(name = "Flink {0}")
+    @MethodSource("versions")
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void theProjectsRulesShowTheJobOnARealOap(String version) throws Exception {
+        long start = System.nanoTime();
+        String cluster = "e2e-oap-" + version;
+        StandaloneFlink.Layout layout =
+                new StandaloneFlink.Layout(
+                        version,
+                        Paths.get(requiredProperty("e2e.flink.dir")).resolve("flink-" + version),
+                        Paths.get(requiredProperty("e2e.logs.dir")).resolve("oap-" + version));
+        Map<String, String> reporter = new LinkedHashMap<>();
+        reporter.put("metrics.reporter.sw.factory.class", StandaloneFlink.FACTORY);
+        reporter.put("metrics.reporter.sw.endpoint", oap.endpoint());
+        reporter.put("metrics.reporter.sw.cluster", cluster);
+        reporter.put("metrics.reporter.sw.interval", "1 s");
+        List<String> jvmFlags =
+                Arrays.stream(System.getProperty("e2e.jvm.flags", "").trim().split("\\s+"))
+                        .filter(s -> !s.isEmpty())
+                        .collect(Collectors.toList());
+        Path jobJar =
+                StandaloneFlink.jobJar(
+                        ContinuousJob.class, layout.home.resolve("job").resolve("oap-job.jar"));
+        StandaloneFlink flink = StandaloneFlink.prepare(layout, pluginJar(), jvmFlags, reporter);
+        try {
+            flink.start(TASK_MANAGERS);
+            flink.awaitTaskManagers(TASK_MANAGERS, Duration.ofSeconds(120));
+            String jobId = flink.submit(jobJar, ContinuousJob.class.getName(), 2, JOB);
+            flink.awaitJobState(jobId, "RUNNING", Duration.ofSeconds(60));
+            log("Flink %s: job RUNNING after %d s", version, seconds(start));
+
+            checkWhatSkyWalkingShows("flink::" + cluster, flink, jobId, start);
+            assertThat(oap.problemsSinceReady())
+                    .as("OAP errors (rejected OTLP requests, failing rules) in %s", oap.log)
+                    .isEmpty();
+        } catch (Throwable t) {
+            System.err.println(
+                    "The OAP test failed on Flink "
+                            + version
+                            + "; OAP log "
+                            + oap.log
+                            + ":\n"
+                            + oap.tail(60)
+                            + "\n"
+                            + flink.tails(30));
+            throw t;
+        } finally {
+            flink.close();
+        }
+    }
+
+    /**
+     * What docs/skywalking.md and the contract say the OAP does with requests a careless reporter
+     * could send, seen on the OAP itself: a summary that repeats a quantile fails the whole request
+     * (UNKNOWN; its other samples are lost); a NaN in a sum leaves no value; a request over 50 MiB
+     * is refused with RESOURCE_EXHAUSTED. A well-formed request beside them shows.
+     */
+    @Order(2)
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void theOapHandlesWhatTheReporterAvoidsAsTheDocsSay() throws Exception {
+        ManagedChannel channel =
+                NettyChannelBuilder.forAddress("127.0.0.1", oap.grpcPort).usePlaintext().build();
+        try {
+            MetricsServiceGrpc.MetricsServiceBlockingStub stub =
+                    MetricsServiceGrpc.newBlockingStub(channel);
+            stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .export(request("contract-ok", backPressured(1, 1)));
+
+            Metric duplicateQuantile =
+                    Metric.newBuilder()
+                            .setName("flink_taskmanager_job_task_latency")
+                            .setSummary(
+                                    Summary.newBuilder()
+                                            .addDataPoints(
+                                                    SummaryDataPoint.newBuilder()
+                                                            .setTimeUnixNano(now())
+                                                            .setCount(2)
+                                                            .addQuantileValues(quantile(1.0, 2))
+                                                            .addQuantileValues(quantile(1.0, 2))))
+                            .build();
+            assertThatThrownBy(
+                            () ->
+                                    stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+                                            .export(
+                                                    request(
+                                                            "contract-duplicate",
+                                                            backPressured(1, 1),
+                                                            duplicateQuantile)))
+                    .isInstanceOf(StatusRuntimeException.class)
+                    .extracting(e -> ((StatusRuntimeException) e).getStatus().getCode())
+                    .isEqualTo(Status.Code.UNKNOWN);
+
+            stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .export(request("contract-nan", backPressured(Double.NaN, 1)));
+
+            // One data point with a 51 MiB label: over the OAP's 50 MiB message limit.
+            char[] big = new char[51 * 1024 * 1024];
+            Arrays.fill(big, 'x');
+            Metric oversized =
+                    backPressured(1, 1).toBuilder().setName("x" + new String(big)).build();
+            // The OAP refuses it with RESOURCE_EXHAUSTED and resets the stream; a client still
+            // sending sees the reset first, as CANCELLED.
+            assertThatThrownBy(
+                            () ->
+                                    stub.withDeadlineAfter(60, TimeUnit.SECONDS)
+                                            .export(request("contract-oversize", oversized)))
+                    .isInstanceOf(StatusRuntimeException.class)
+                    .extracting(e -> ((StatusRuntimeException) e).getStatus().getCode())
+                    .isIn(Status.Code.RESOURCE_EXHAUSTED, Status.Code.CANCELLED);
+        } finally {
+            channel.shutdownNow();
+            channel.awaitTermination(10, TimeUnit.SECONDS);
+        }
+
+        // The well-formed request shows; by then the others would have too.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        Long ok = null;
+        while (ok == null && System.nanoTime() < deadline) {
+            ok =
+                    latest(
+                            query(
+                                    "flink::contract-ok",
+                                    BACK_PRESSURED,
+                                    "\"serviceInstanceName\":\"tm_a\""));
+            if (ok == null) {
+                Thread.sleep(2000); // the OAP writes minute values every 5 s
+            }
+        }
+        assertThat(ok).as("the well-formed request's value").isEqualTo(2L);
+        Thread.sleep(6000); // one more write period for the others
+        assertThat(services())
+                .contains("flink::contract-ok")
+                .doesNotContain("flink::contract-duplicate", "flink::contract-oversize");
+        Long nan =
+                latest(
+                        query(
+                                "flink::contract-nan",
+                                BACK_PRESSURED,
+                                "\"serviceInstanceName\":\"tm_a\""));
+        log("isBackPressured [1, 1] sums to %s; [NaN, 1] to %s", ok, nan);
+        assertThat(nan).as("a NaN spoils the sum that [1, 1] gives").isNotEqualTo(ok);
+        assertThat(oap.linesSinceReady())
+                .as("the OAP's own account of the failed requests")
+                .anyMatch(l -> l.contains("Duplicate key"))
+                .anyMatch(
+                        l ->
+                                l.contains(
+                                        "RESOURCE_EXHAUSTED: gRPC message exceeds maximum size 52428800"));
+    }
+
+    private static ExportMetricsServiceRequest request(String cluster, Metric... metrics) {
+        Resource resource =
+                Resource.newBuilder()
+                        .addAttributes(attribute("service.name", "flink-taskManager-monitoring"))
+                        .addAttributes(attribute("cluster", cluster))
+                        .addAttributes(attribute("taskManager_node", "tm_a"))
+                        .build();
+        return ExportMetricsServiceRequest.newBuilder()
+                .addResourceMetrics(
+                        ResourceMetrics.newBuilder()
+                                .setResource(resource)
+                                .addScopeMetrics(
+                                        ScopeMetrics.newBuilder()
+                                                .addAllMetrics(Arrays.asList(metrics))))
+                .build();
+    }
+
+    /** isBackPressured of two tasks of one job, which the project's rule sums per TaskManager. */
+    private static Metric backPressured(double taskA, double taskB) {
+        return Metric.newBuilder()
+                .setName("flink_taskmanager_job_task_isBackPressured")
+                .setGauge(
+                        Gauge.newBuilder()
+                                .addDataPoints(point("a", taskA))
+                                .addDataPoints(point("b", taskB)))
+                .build();
+    }
+
+    private static NumberDataPoint point(String task, double value) {
+        return NumberDataPoint.newBuilder()
+                .setTimeUnixNano(now())
+                .setAsDouble(value)
+                .addAttributes(attribute("flink_job_name", "contract_job"))
+                .addAttributes(attribute("task_name", task))
+                .build();
+    }
+
+    private static SummaryDataPoint.ValueAtQuantile quantile(double q, double value) {
+        return SummaryDataPoint.ValueAtQuantile.newBuilder().setQuantile(q).setValue(value).build();
+    }
+
+    private static KeyValue attribute(String key, String value) {
+        return KeyValue.newBuilder()
+                .setKey(key)
+                .setValue(AnyValue.newBuilder().setStringValue(value))
+                .build();
+    }
+
+    private static long now() {
+        return TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
+    }
+
     private static void checkWhatSkyWalkingShows(
-            OapServer oap, StandaloneFlink flink, String jobId, long started) throws Exception {
+            String service, StandaloneFlink flink, String jobId, long started) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
         Map<String, Long> values = new LinkedHashMap<>();
         List<String> instances = new ArrayList<>();
@@ -137,16 +334,19 @@ class RealOapIT {
             flink.checkAlive();
             values.clear();
             instances.clear();
-            instances.addAll(instances(oap));
+            instances.addAll(instances(service));
             for (String rule : JOB_RULES) {
-                putLatest(values, rule, query(oap, rule, "\"endpointName\":\"" + ENDPOINT + "\""));
+                putLatest(
+                        values,
+                        rule,
+                        query(service, rule, "\"endpointName\":\"" + ENDPOINT + "\""));
             }
             for (String instance : instances) {
                 for (String rule : TASK_MANAGER_RULES) {
                     Long value =
                             latest(
                                     query(
-                                            oap,
+                                            service,
                                             rule,
                                             "\"serviceInstanceName\":\"" + instance + "\""));
                     if (value != null) {
@@ -166,7 +366,7 @@ class RealOapIT {
             Thread.sleep(2000); // the OAP writes minute values every 5 s
         }
         log("values after %d s: %s, instances %s", seconds(started), values, instances);
-        assertThat(services(oap)).as("services in layer GENERAL").contains(SERVICE);
+        assertThat(services()).as("services in layer GENERAL").contains(service);
         assertThat(instances).as("one SkyWalking instance per TaskManager").hasSize(TASK_MANAGERS);
         assertThat(values.keySet())
                 .as("every project rule has a value")
@@ -195,24 +395,24 @@ class RealOapIT {
         Long after =
                 latest(
                         query(
-                                oap,
+                                service,
                                 "meter_flink_project_job_completed_checkpoints",
                                 "\"endpointName\":\"" + ENDPOINT + "\""));
         log("completed checkpoints %d, 12 s later %d", before, after);
         assertThat(after).isGreaterThan(before);
     }
 
-    private static List<String> services(OapServer oap) throws Exception {
+    private static List<String> services() throws Exception {
         return names(
                 oap.graphql(
                         "{\"query\":\"query { listServices(layer: \\\"GENERAL\\\") { name } }\"}"));
     }
 
-    private static List<String> instances(OapServer oap) throws Exception {
+    private static List<String> instances(String service) throws Exception {
         String serviceId =
                 oap.graphql(
                         "{\"query\":\"query { findService(serviceName: \\\""
-                                + SERVICE
+                                + service
                                 + "\\\") { id } }\"}");
         Matcher id = Pattern.compile("\"id\":\"([^\"]+)\"").matcher(serviceId);
         if (!id.find()) {
@@ -229,14 +429,14 @@ class RealOapIT {
     }
 
     /** An MQE query over the last minutes for one entity of the service. */
-    private static String query(OapServer oap, String expression, String entity) throws Exception {
+    private static String query(String service, String expression, String entity) throws Exception {
         return oap.graphql(
                 "{\"query\":\"query($e:String!,$ent:Entity!,$d:Duration!){ execExpression("
                         + "expression:$e, entity:$ent, duration:$d){ type error results {"
                         + " values { value } } } }\",\"variables\":{\"e\":\""
                         + expression
                         + "\",\"ent\":{\"serviceName\":\""
-                        + SERVICE
+                        + service
                         + "\",\"normal\":true,"
                         + entity
                         + "},\"d\":"
