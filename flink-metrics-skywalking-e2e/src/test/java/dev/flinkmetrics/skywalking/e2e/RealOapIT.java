@@ -48,7 +48,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -133,19 +132,11 @@ class RealOapIT {
                         version,
                         Paths.get(requiredProperty("e2e.flink.dir")).resolve("flink-" + version),
                         Paths.get(requiredProperty("e2e.logs.dir")).resolve("oap-" + version));
-        Map<String, String> reporter = new LinkedHashMap<>();
-        reporter.put("metrics.reporter.sw.factory.class", StandaloneFlink.FACTORY);
-        reporter.put("metrics.reporter.sw.endpoint", oap.endpoint());
-        reporter.put("metrics.reporter.sw.cluster", cluster);
-        reporter.put("metrics.reporter.sw.interval", "1 s");
-        List<String> jvmFlags =
-                Arrays.stream(System.getProperty("e2e.jvm.flags", "").trim().split("\\s+"))
-                        .filter(s -> !s.isEmpty())
-                        .collect(Collectors.toList());
         Path jobJar =
                 StandaloneFlink.jobJar(
                         ContinuousJob.class, layout.home.resolve("job").resolve("oap-job.jar"));
-        StandaloneFlink flink = StandaloneFlink.prepare(layout, pluginJar(), jvmFlags, reporter);
+        StandaloneFlink flink =
+                StandaloneFlink.prepareReporting(layout, pluginJar(), oap.endpoint(), cluster);
         try {
             flink.start(TASK_MANAGERS);
             flink.awaitTaskManagers(TASK_MANAGERS, Duration.ofSeconds(120));

@@ -40,7 +40,6 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -114,16 +113,8 @@ class StandaloneClusterIT {
                         ContinuousJob.class, layout.home.resolve("job").resolve("e2e-job.jar"));
         long started = System.nanoTime();
         try (OtlpTestServer server = new OtlpTestServer()) {
-            Map<String, String> reporter = new LinkedHashMap<>();
-            reporter.put("metrics.reporter.sw.factory.class", StandaloneFlink.FACTORY);
-            reporter.put("metrics.reporter.sw.endpoint", server.endpoint());
-            reporter.put("metrics.reporter.sw.cluster", cluster);
-            reporter.put("metrics.reporter.sw.interval", "1 s");
-            List<String> jvmFlags =
-                    Arrays.stream(System.getProperty("e2e.jvm.flags", "").trim().split("\\s+"))
-                            .filter(s -> !s.isEmpty())
-                            .collect(Collectors.toList());
-            StandaloneFlink flink = StandaloneFlink.prepare(layout, pluginJar, jvmFlags, reporter);
+            StandaloneFlink flink =
+                    StandaloneFlink.prepareReporting(layout, pluginJar, server.endpoint(), cluster);
             try {
                 flink.start(TASK_MANAGERS);
                 flink.awaitTaskManagers(TASK_MANAGERS, Duration.ofSeconds(120));

@@ -142,6 +142,24 @@ final class StandaloneFlink implements AutoCloseable {
     }
 
     /**
+     * {@link #prepare} for a cluster whose processes report to {@code endpoint} as {@code cluster}
+     * every second, with the JVM flags the build passes ({@code e2e.jvm.flags}).
+     */
+    static StandaloneFlink prepareReporting(
+            Layout layout, Path pluginJar, String endpoint, String cluster) throws IOException {
+        Map<String, String> reporter = new LinkedHashMap<>();
+        reporter.put("metrics.reporter.sw.factory.class", FACTORY);
+        reporter.put("metrics.reporter.sw.endpoint", endpoint);
+        reporter.put("metrics.reporter.sw.cluster", cluster);
+        reporter.put("metrics.reporter.sw.interval", "1 s");
+        List<String> jvmFlags =
+                Arrays.stream(System.getProperty("e2e.jvm.flags", "").trim().split("\\s+"))
+                        .filter(f -> !f.isEmpty())
+                        .collect(Collectors.toList());
+        return prepare(layout, pluginJar, jvmFlags, reporter);
+    }
+
+    /**
      * Writes {@code plugins/}, {@code conf/} and an empty log directory for a distribution whose
      * {@code lib/} already exists, with {@code reporterConfig} ({@code metrics.reporter.*}) added
      * to the configuration.
