@@ -87,7 +87,9 @@ class RealOapIT {
                     "meter_flink_project_tm_records_in_per_second",
                     "meter_flink_project_tm_records_out_per_second",
                     BACK_PRESSURED,
-                    "meter_flink_project_tm_busiest_task_busy_ms_per_second");
+                    "meter_flink_project_tm_busiest_task_busy_ms_per_second",
+                    "meter_flink_project_tm_network_memory_used_bytes",
+                    "meter_flink_project_tm_network_memory_available_bytes");
 
     private static final Pattern NAME = Pattern.compile("\"name\":\"([^\"]*)\"");
     private static final Pattern VALUE = Pattern.compile("\"value\":(null|\"(-?\\d+)\")");
@@ -369,6 +371,8 @@ class RealOapIT {
                 .as("the job's source is back-pressured by its slow map")
                 .isGreaterThanOrEqualTo(1);
         assertThat(values.get("meter_flink_project_tm_busiest_task_busy_ms_per_second"))
+                .isPositive();
+        assertThat(values.get("meter_flink_project_tm_network_memory_available_bytes"))
                 .isPositive();
         // A checkpoint triggered before every task runs fails, and Flink counts it: the OAP shows
         // at most what Flink's own REST API counts.
