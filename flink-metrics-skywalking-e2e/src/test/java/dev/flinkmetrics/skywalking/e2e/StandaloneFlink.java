@@ -539,7 +539,8 @@ final class StandaloneFlink implements AutoCloseable {
         }
     }
 
-    private static void stop(Process p) {
+    /** Ends a process: asks it to stop, then kills it if it has not after 15 s. */
+    static void stop(Process p) {
         p.destroy();
         try {
             if (!p.waitFor(15, TimeUnit.SECONDS)) {

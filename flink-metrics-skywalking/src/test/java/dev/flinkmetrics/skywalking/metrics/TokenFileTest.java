@@ -39,6 +39,17 @@ class TokenFileTest {
 
     @TempDir Path dir;
 
+    /** A reporter with one JobManager metric, its token read from {@code tokenFile}. */
+    private SkyWalkingMetricReporter reporterReading(Path tokenFile) {
+        SkyWalkingMetricReporter reporter =
+                harness.reporter("token-file", tokenFile.toString(), "timeout", "2 s");
+        reporter.notifyOfAddedMetric(
+                new SimpleCounter(),
+                "numRunningJobs",
+                group("jobmanager", TestGroups.jobManagerVariables()));
+        return reporter;
+    }
+
     @Test
     void aRotatedTokenIsReadAgainWhenTheOapRefusesTheOldOne() throws Exception {
         OtlpTestServer server = harness.receiver();
@@ -46,12 +57,7 @@ class TokenFileTest {
         // A Secret volume holds the value as written, often with a trailing newline.
         Files.write(tokenFile, (OLD_TOKEN + "\n").getBytes(StandardCharsets.UTF_8));
         server.requireToken(NEW_TOKEN);
-        SkyWalkingMetricReporter reporter =
-                harness.reporter("token-file", tokenFile.toString(), "timeout", "2 s");
-        reporter.notifyOfAddedMetric(
-                new SimpleCounter(),
-                "numRunningJobs",
-                group("jobmanager", TestGroups.jobManagerVariables()));
+        SkyWalkingMetricReporter reporter = reporterReading(tokenFile);
 
         reporter.report();
         assertThat(reporter.awaitExport(10_000)).isTrue();
@@ -86,12 +92,7 @@ class TokenFileTest {
         Path tokenFile = dir.resolve("oap-token");
         Files.write(tokenFile, OLD_TOKEN.getBytes(StandardCharsets.UTF_8));
         server.requireToken(NEW_TOKEN);
-        SkyWalkingMetricReporter reporter =
-                harness.reporter("token-file", tokenFile.toString(), "timeout", "2 s");
-        reporter.notifyOfAddedMetric(
-                new SimpleCounter(),
-                "numRunningJobs",
-                group("jobmanager", TestGroups.jobManagerVariables()));
+        SkyWalkingMetricReporter reporter = reporterReading(tokenFile);
         Files.delete(tokenFile);
 
         for (int i = 0; i < 3; i++) {
