@@ -276,7 +276,7 @@ public final class ConnectionSettings {
         if (protocol == Protocol.GRPC && !noPath) {
             throw invalid(
                     ENDPOINT,
-                    maskUserInfo(uri.toString()),
+                    maskSecrets(uri.toString()),
                     "a gRPC endpoint has no path; give scheme, host and port only");
         }
         return new Address(uri.getHost(), port, noPath ? null : rawPath);
@@ -322,14 +322,9 @@ public final class ConnectionSettings {
         }
     }
 
-    /** Hides credentials written into a URI, so that an error message never carries them. */
-    static String maskUserInfo(String uri) {
-        return uri.replaceAll("//[^/@]*@", "//******@");
-    }
-
     /** Hides user info, query and fragment: any of them may carry a token. */
     static String maskSecrets(String uri) {
-        String masked = maskUserInfo(uri);
+        String masked = uri.replaceAll("//[^/@]*@", "//******@");
         int query = masked.indexOf('?');
         int fragment = masked.indexOf('#');
         int cut = query < 0 ? fragment : fragment < 0 ? query : Math.min(query, fragment);
