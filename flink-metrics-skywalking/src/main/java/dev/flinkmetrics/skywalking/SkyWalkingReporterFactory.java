@@ -17,10 +17,9 @@ import dev.flinkmetrics.skywalking.config.ConnectionSettings;
 import dev.flinkmetrics.skywalking.config.MetricsSettings;
 import dev.flinkmetrics.skywalking.config.OptionReader;
 import dev.flinkmetrics.skywalking.config.PluginVersion;
-import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
+import dev.flinkmetrics.skywalking.config.Signal;
 import dev.flinkmetrics.skywalking.metrics.SkyWalkingMetricReporter;
 import dev.flinkmetrics.skywalking.transport.Sender;
-import java.util.List;
 import java.util.Properties;
 import org.apache.flink.metrics.reporter.MetricReporter;
 import org.apache.flink.metrics.reporter.MetricReporterFactory;
@@ -42,21 +41,7 @@ public class SkyWalkingReporterFactory implements MetricReporterFactory {
         OptionReader options = new OptionReader(properties);
         ConnectionSettings connection = ConnectionSettings.read(options);
         MetricsSettings settings = MetricsSettings.read(options);
-        List<String> unknownKeys = options.unknownKeys(SkyWalkingReporterOptions.ALL);
-        if (!unknownKeys.isEmpty()) {
-            LOG.warn(
-                    "Ignoring unknown reporter option(s) {}; the known ones are listed in the"
-                            + " flink-metrics-skywalking documentation.",
-                    unknownKeys);
-        }
-        if (settings.clusterDefaulted) {
-            LOG.warn(
-                    "{} is not set, so this cluster reports as SkyWalking service 'flink::{}'. Set"
-                            + " it to a name of your own: clusters that share a name merge into one"
-                            + " service.",
-                    SkyWalkingReporterOptions.CLUSTER.fullKey(),
-                    settings.cluster);
-        }
+        settings.source.warnAtStart(LOG, options, Signal.METRICS);
         Sender sender = Sender.create(connection, SkyWalkingMetricReporter.EXPORT_METHOD);
         LOG.info(
                 "{} {} reporting with endpoint={}, {}, {}",

@@ -80,7 +80,12 @@ class PackageLayoutTest {
                             .map(p -> p.getFileName().toString())
                             .collect(Collectors.toList());
         }
-        assertThat(root).containsExactly("SkyWalkingReporterFactory.class");
+        assertThat(root).contains("SkyWalkingReporterFactory.class");
+        assertThat(root)
+                .isSubsetOf(
+                        "SkyWalkingReporterFactory.class",
+                        "SkyWalkingTraceReporterFactory.class",
+                        "SkyWalkingEventReporterFactory.class");
         for (String concern : new String[] {"config", "metrics", "proto", "transport"}) {
             assertThat(CLASSES.resolve(ROOT + concern)).isDirectory();
         }

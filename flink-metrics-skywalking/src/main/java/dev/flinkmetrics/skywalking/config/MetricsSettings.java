@@ -13,15 +13,12 @@
  */
 package dev.flinkmetrics.skywalking.config;
 
-import static dev.flinkmetrics.skywalking.config.OptionReader.invalid;
-import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.CLUSTER;
+import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.DERIVE_EVENTS;
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.FILTER_LABEL_VALUE_CHARACTERS;
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.INCLUDE_TASK_ATTEMPT_ID;
-import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.JOBMANAGER_NODE_VARIABLE;
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.MAX_REQUEST_SIZE;
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.MAX_SERIES;
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.PRESET;
-import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.TASKMANAGER_NODE_VARIABLE;
 
 import org.apache.flink.annotation.Internal;
 
@@ -50,6 +47,9 @@ public final class MetricsSettings {
     /** Below this the reporter's own series and a JobManager's would not fit. */
     public static final int MIN_MAX_SERIES = 100;
 
+    /** The service, node variables and event layer, shared with the other reporters. */
+    public final SourceSettings source;
+
     public final String cluster;
 
     /** The cluster option was not set and {@link #cluster} is the default. */
@@ -63,15 +63,16 @@ public final class MetricsSettings {
     public final int maxSeries;
     public final boolean includeTaskAttemptId;
 
+    /** On the JobManager, derive SkyWalking events from the metrics. */
+    public final boolean deriveEvents;
+
     private MetricsSettings(OptionReader options) {
-        String clusterValue = options.string(CLUSTER);
-        this.clusterDefaulted = clusterValue == null;
-        this.cluster = clusterDefaulted ? CLUSTER.defaultValue : clusterValue;
-        if (cluster.isEmpty()) {
-            throw invalid(CLUSTER, "", "the cluster name must not be empty");
-        }
-        this.taskManagerNodeVariable = options.variableName(TASKMANAGER_NODE_VARIABLE);
-        this.jobManagerNodeVariable = options.variableName(JOBMANAGER_NODE_VARIABLE);
+        this.source = SourceSettings.read(options);
+        this.cluster = source.cluster;
+        this.clusterDefaulted = source.clusterDefaulted;
+        this.taskManagerNodeVariable = source.taskManagerNodeVariable;
+        this.jobManagerNodeVariable = source.jobManagerNodeVariable;
+        this.deriveEvents = options.bool(DERIVE_EVENTS);
         this.filterLabelValueCharacters = options.bool(FILTER_LABEL_VALUE_CHARACTERS);
         this.preset = options.choice(PRESET, Preset.values(), p -> p.value);
         this.maxRequestBytes =
@@ -107,6 +108,9 @@ public final class MetricsSettings {
                 + " bytes, max-series="
                 + maxSeries
                 + ", include-task-attempt-id="
-                + includeTaskAttemptId;
+                + includeTaskAttemptId
+                + ", derive-events="
+                + deriveEvents
+                + (deriveEvents ? ", layer=" + source.layer : "");
     }
 }

@@ -13,6 +13,9 @@
  */
 package dev.flinkmetrics.skywalking.config;
 
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
 import org.apache.flink.annotation.Internal;
 
 /** One configuration key of the reporter, relative to {@code metrics.reporter.<name>.}. */
@@ -24,19 +27,36 @@ public final class ReporterOption {
     public final String description;
     public final boolean secret;
 
-    private ReporterOption(String key, String defaultValue, String description, boolean secret) {
+    /** The reporters that read it. */
+    public final Set<Signal> signals;
+
+    private ReporterOption(
+            String key,
+            String defaultValue,
+            String description,
+            boolean secret,
+            Set<Signal> signals) {
         this.key = key;
         this.defaultValue = defaultValue;
         this.description = description;
         this.secret = secret;
+        this.signals = Collections.unmodifiableSet(signals);
     }
 
+    /** An option every reporter reads: the connection and the cluster. */
     static ReporterOption of(String key, String defaultValue, String description) {
-        return new ReporterOption(key, defaultValue, description, false);
+        return new ReporterOption(
+                key, defaultValue, description, false, EnumSet.allOf(Signal.class));
+    }
+
+    /** An option only the given reporters read. */
+    static ReporterOption of(
+            String key, String defaultValue, String description, Signal first, Signal... rest) {
+        return new ReporterOption(key, defaultValue, description, false, EnumSet.of(first, rest));
     }
 
     static ReporterOption secret(String key, String description) {
-        return new ReporterOption(key, "", description, true);
+        return new ReporterOption(key, "", description, true, EnumSet.allOf(Signal.class));
     }
 
     /** The key as an operator writes it in the Flink configuration. */

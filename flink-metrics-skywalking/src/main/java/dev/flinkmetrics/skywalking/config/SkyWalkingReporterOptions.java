@@ -13,6 +13,7 @@
  */
 package dev.flinkmetrics.skywalking.config;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -137,7 +138,8 @@ public final class SkyWalkingReporterOptions {
                     "filter-label-value-characters",
                     "true",
                     "Replace every character outside `[a-zA-Z0-9:_]` in label values with `_`, as"
-                            + " Flink's Prometheus reporter does by default.");
+                            + " Flink's Prometheus reporter does by default.",
+                    Signal.METRICS);
 
     public static final ReporterOption PRESET =
             ReporterOption.of(
@@ -145,7 +147,8 @@ public final class SkyWalkingReporterOptions {
                     "skywalking",
                     "`skywalking`: only the series that SkyWalking's Flink dashboards read, plus"
                             + " the reporter's own. `all`: every metric Flink registers (after"
-                            + " Flink's own `filter.*`).");
+                            + " Flink's own `filter.*`).",
+                    Signal.METRICS);
 
     public static final ReporterOption MAX_REQUEST_SIZE =
             ReporterOption.of(
@@ -162,16 +165,52 @@ public final class SkyWalkingReporterOptions {
                     "Most series one Flink process sends. Over it, JobManager and TaskManager"
                             + " series are kept first, then the series SkyWalking's dashboards read,"
                             + " then the rest, each in the order Flink registered them; what is left"
-                            + " out is counted in `seriesLeftOut` and logged once. At least 100.");
+                            + " out is counted in `seriesLeftOut` and logged once. At least 100.",
+                    Signal.METRICS);
 
     public static final ReporterOption INCLUDE_TASK_ATTEMPT_ID =
             ReporterOption.of(
                     "include-task-attempt-id",
                     "false",
                     "Send Flink's `task_attempt_id` label. It changes on every restart, so every"
-                            + " restart would start new series.");
+                            + " restart would start new series.",
+                    Signal.METRICS);
 
-    /** Every option of the metric reporter, in the order of the documentation. */
+    public static final ReporterOption QUEUE_SIZE =
+            ReporterOption.of(
+                    "queue-size",
+                    "2048",
+                    "Most spans (trace reporter) or events (event reporter, and the events the"
+                            + " metric reporter derives) held for export. When the OAP is down or"
+                            + " slow, what does not fit is dropped and counted in the reporter's"
+                            + " own metrics (`spansDropped`, `eventsDropped`). From 16 to"
+                            + " 1000000.",
+                    Signal.TRACES,
+                    Signal.EVENTS);
+
+    public static final ReporterOption LAYER =
+            ReporterOption.of(
+                    "layer",
+                    "FLINK",
+                    "SkyWalking layer of the events sent. `FLINK` (OAP 10.3 and later) puts them on"
+                            + " the Flink dashboards; older OAPs have no such layer and refuse those"
+                            + " events, so set `GENERAL` there.",
+                    Signal.METRICS,
+                    Signal.EVENTS);
+
+    public static final ReporterOption DERIVE_EVENTS =
+            ReporterOption.of(
+                    "derive-events",
+                    "true",
+                    "On the JobManager, derive SkyWalking events from the metrics it reports: job"
+                            + " status changes, restarts, failed checkpoints, TaskManagers"
+                            + " registered and lost. This gives every Flink version events; where"
+                            + " Flink's own events reach this plugin's event reporter in the same"
+                            + " process (Flink 2.x), the kinds that reporter sends are not derived"
+                            + " again.",
+                    Signal.METRICS);
+
+    /** Every option of the three reporters, in the order of the documentation. */
     public static final List<ReporterOption> ALL =
             Collections.unmodifiableList(
                     Arrays.asList(
@@ -192,7 +231,21 @@ public final class SkyWalkingReporterOptions {
                             PRESET,
                             MAX_REQUEST_SIZE,
                             MAX_SERIES,
-                            INCLUDE_TASK_ATTEMPT_ID));
+                            INCLUDE_TASK_ATTEMPT_ID,
+                            DERIVE_EVENTS,
+                            LAYER,
+                            QUEUE_SIZE));
+
+    /** The options one kind of reporter reads, in the order of the documentation. */
+    public static List<ReporterOption> of(Signal signal) {
+        List<ReporterOption> options = new ArrayList<>();
+        for (ReporterOption option : ALL) {
+            if (option.signals.contains(signal)) {
+                options.add(option);
+            }
+        }
+        return Collections.unmodifiableList(options);
+    }
 
     /**
      * Keys Flink reads itself for every reporter (the reporter's factory, interval, scope and

@@ -34,11 +34,39 @@ public final class ExportMethod {
     /** The OAP setting that serves it, for the hint. */
     final String oapSetting;
 
+    /**
+     * A client-streaming gRPC method: the request bytes are a run of length-delimited messages
+     * (each one a varint length, then the message), and each goes as a message of its own on one
+     * call. False for a unary method, whose request bytes are the one message.
+     */
+    final boolean streamed;
+
+    /** A unary method. */
     public ExportMethod(String grpcMethod, String httpPath, String what, String oapSetting) {
+        this(grpcMethod, httpPath, what, oapSetting, false);
+    }
+
+    private ExportMethod(
+            String grpcMethod, String httpPath, String what, String oapSetting, boolean streamed) {
         this.grpcMethod = grpcMethod;
         this.httpPath = httpPath;
         this.what = what;
         this.oapSetting = oapSetting;
+        this.streamed = streamed;
+    }
+
+    /**
+     * A client-streaming method; see {@link #streamed}. Over OTLP/HTTP the request bytes go to
+     * {@code httpPath} as they are, so the caller encodes them for that path.
+     */
+    public static ExportMethod streamed(
+            String grpcMethod, String httpPath, String what, String oapSetting) {
+        return new ExportMethod(grpcMethod, httpPath, what, oapSetting, true);
+    }
+
+    /** True for a client-streaming method. */
+    public boolean isStreamed() {
+        return streamed;
     }
 
     @Override

@@ -43,8 +43,8 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
 /**
- * Unary gRPC calls of one method to one OAP node, with request bytes encoded by this plugin. One
- * channel and one event-loop thread of its own, both stopped on close.
+ * Unary or client-streaming gRPC calls of one method to one OAP node, with request bytes encoded by
+ * this plugin. One channel and one event-loop thread of its own, both stopped on close.
  */
 final class GrpcSender implements Sender {
 
@@ -74,7 +74,10 @@ final class GrpcSender implements Sender {
         this.credentials = credentials;
         this.descriptor =
                 MethodDescriptor.<Request, byte[]>newBuilder()
-                        .setType(MethodDescriptor.MethodType.UNARY)
+                        .setType(
+                                method.streamed
+                                        ? MethodDescriptor.MethodType.CLIENT_STREAMING
+                                        : MethodDescriptor.MethodType.UNARY)
                         .setFullMethodName(method.grpcMethod)
                         .setRequestMarshaller(new RequestMarshaller())
                         .setResponseMarshaller(new ResponseMarshaller())
@@ -133,7 +136,11 @@ final class GrpcSender implements Sender {
         Listener listener = new Listener();
         call.start(listener, metadata());
         call.request(1);
-        call.sendMessage(new Request(request, length));
+        if (method.streamed) {
+            sendEach(call, request, length);
+        } else {
+            call.sendMessage(new Request(request, length));
+        }
         call.halfClose();
         Status status;
         try {
@@ -154,6 +161,23 @@ final class GrpcSender implements Sender {
         }
         if (!status.isOk()) {
             throw classify(status);
+        }
+    }
+
+    /** Sends each length-delimited message of a client-streaming request on its own. */
+    private static void sendEach(ClientCall<Request, byte[]> call, byte[] request, int length) {
+        int position = 0;
+        while (position < length) {
+            int size = 0;
+            int shift = 0;
+            byte b;
+            do {
+                b = request[position++];
+                size |= (b & 0x7F) << shift;
+                shift += 7;
+            } while ((b & 0x80) != 0);
+            call.sendMessage(new Request(request, position, size));
+            position += size;
         }
     }
 
@@ -236,8 +260,14 @@ final class GrpcSender implements Sender {
         private int position;
 
         Request(byte[] bytes, int length) {
+            this(bytes, 0, length);
+        }
+
+        /** The bytes from {@code offset}, {@code size} of them. */
+        Request(byte[] bytes, int offset, int size) {
             this.bytes = bytes;
-            this.length = length;
+            this.position = offset;
+            this.length = offset + size;
         }
 
         @Override

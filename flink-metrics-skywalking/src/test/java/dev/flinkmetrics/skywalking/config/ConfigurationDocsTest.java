@@ -35,14 +35,22 @@ class ConfigurationDocsTest {
         sb.append("# Configuration reference\n\n")
                 .append("<!-- Generated from SkyWalkingReporterOptions.java by")
                 .append(" ConfigurationDocsTest; do not edit by hand. -->\n\n")
-                .append("Every key goes under `metrics.reporter.<name>.`, where `<name>` is the")
-                .append(" name you give the reporter (for example `sw`). Flink's own reporter keys")
-                .append(" (`")
+                .append("The plugin holds three reporters. Every key goes under the prefix of the")
+                .append(" reporter that reads it, where `<name>` is the name you give the reporter")
+                .append(" (for example `sw`): `metrics.reporter.<name>.` for metrics,")
+                .append(" `traces.reporter.<name>.` for spans (Flink 1.19 and later) and")
+                .append(" `events.reporter.<name>.` for events (Flink 2.x). The column Reporters")
+                .append(" says which read a key. Flink's own reporter keys (`")
                 .append(String.join("`, `", SkyWalkingReporterOptions.FLINK_KEYS))
                 .append("`) work as for any reporter.\n\n")
-                .append("| Key | Default | Description |\n")
-                .append("|-----|---------|-------------|\n");
+                .append("| Key | Default | Reporters | Description |\n")
+                .append("|-----|---------|-----------|-------------|\n");
         for (ReporterOption option : SkyWalkingReporterOptions.ALL) {
+            StringBuilder signals = new StringBuilder();
+            for (Signal signal : option.signals) {
+                signals.append(signals.length() == 0 ? "" : ", ")
+                        .append(signal.name().toLowerCase(java.util.Locale.ROOT));
+            }
             sb.append("| `")
                     .append(option.key)
                     .append("` | ")
@@ -50,6 +58,8 @@ class ConfigurationDocsTest {
                             option.defaultValue.isEmpty()
                                     ? "(none)"
                                     : "`" + option.defaultValue + "`")
+                    .append(" | ")
+                    .append(signals)
                     .append(" | ")
                     .append(option.description.replace("|", "\\|"))
                     .append(" |\n");
