@@ -41,6 +41,10 @@ final class OapServer implements AutoCloseable {
 
     final int grpcPort;
     final int restPort;
+
+    /** The Zipkin query API, where the OAP keeps the spans it received over OTLP. */
+    final int zipkinPort;
+
     final Path log;
     private final Process process;
     private final HttpClient http =
@@ -50,10 +54,11 @@ final class OapServer implements AutoCloseable {
     /** Lines of the log up to readiness: startup noise the checks leave out. */
     private int linesAtReady;
 
-    private OapServer(Process process, int grpcPort, int restPort, Path log) {
+    private OapServer(Process process, int grpcPort, int restPort, int zipkinPort, Path log) {
         this.process = process;
         this.grpcPort = grpcPort;
         this.restPort = restPort;
+        this.zipkinPort = zipkinPort;
         this.log = log;
         this.killer = new Thread(process::destroyForcibly, "oap-killer");
         Runtime.getRuntime().addShutdownHook(killer);
@@ -75,12 +80,14 @@ final class OapServer implements AutoCloseable {
         Path log = work.resolve("oap.log");
         int grpcPort = StandaloneFlink.freePort();
         int restPort = StandaloneFlink.freePort();
+        int zipkinPort = StandaloneFlink.freePort();
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx1g");
         command.add("-Dlog4j.configurationFile=" + configDir.resolve("log4j2.xml"));
         command.add("-Dcore.default.gRPCPort=" + grpcPort);
         command.add("-Dcore.default.restPort=" + restPort);
+        command.add("-Dquery-zipkin.default.restPort=" + zipkinPort);
         command.add("-cp");
         command.add(configDir + java.io.File.pathSeparator + lib.resolve("*"));
         command.add(MAIN);
@@ -90,7 +97,7 @@ final class OapServer implements AutoCloseable {
                         .redirectErrorStream(true)
                         .redirectOutput(log.toFile())
                         .start();
-        return new OapServer(process, grpcPort, restPort, log);
+        return new OapServer(process, grpcPort, restPort, zipkinPort, log);
     }
 
     /** Waits until GraphQL answers, which the OAP serves last of all its servers. */
