@@ -111,8 +111,9 @@ class TraceReceiverFaultsTest {
             assertThat(reporter.exporter().queued()).isLessThanOrEqualTo(16);
         }
         long average = (System.nanoTime() - start) / spans.size();
-        // Copying a small tree and a queue offer: microseconds, never a network wait.
-        assertThat(TimeUnit.NANOSECONDS.toMicros(average)).isLessThan(200);
+        // Copying a small tree and a queue offer: microseconds (bounded loosely for a busy
+        // machine), never a network wait.
+        assertThat(TimeUnit.NANOSECONDS.toMicros(average)).isLessThan(1000);
         // A wait on the network would take the timeout (1 s); a pause of the JVM would not.
         assertThat(TimeUnit.NANOSECONDS.toMillis(slowest)).isLessThan(500);
         // At most the queue and one batch in the export thread's hands are kept.
