@@ -38,6 +38,9 @@ public final class OtlpFields {
     /** {@code AnyValue}. */
     public static final class AnyValue {
         public static final int STRING_VALUE = 1;
+        public static final int BOOL_VALUE = 2;
+        public static final int INT_VALUE = 3;
+        public static final int DOUBLE_VALUE = 4;
 
         private AnyValue() {}
     }
@@ -153,5 +156,53 @@ public final class OtlpFields {
         public static final int CUMULATIVE = 2;
 
         private AggregationTemporality() {}
+    }
+
+    // opentelemetry/proto/collector/trace/v1/trace_service.proto
+
+    /** {@code ExportTraceServiceRequest}. */
+    public static final class ExportTraceServiceRequest {
+        public static final int RESOURCE_SPANS = 1;
+
+        private ExportTraceServiceRequest() {}
+    }
+
+    // opentelemetry/proto/trace/v1/trace.proto
+
+    /** {@code ResourceSpans}. */
+    public static final class ResourceSpans {
+        public static final int RESOURCE = 1;
+        public static final int SCOPE_SPANS = 2;
+
+        private ResourceSpans() {}
+    }
+
+    /** {@code ScopeSpans}. */
+    public static final class ScopeSpans {
+        public static final int SCOPE = 1;
+        public static final int SPANS = 2;
+
+        private ScopeSpans() {}
+    }
+
+    /** {@code Span}. */
+    public static final class Span {
+        public static final int TRACE_ID = 1;
+        public static final int SPAN_ID = 2;
+        public static final int PARENT_SPAN_ID = 4;
+        public static final int NAME = 5;
+        public static final int KIND = 6;
+        public static final int START_TIME_UNIX_NANO = 7;
+        public static final int END_TIME_UNIX_NANO = 8;
+        public static final int ATTRIBUTES = 9;
+
+        private Span() {}
+    }
+
+    /** Values of the enum {@code Span.SpanKind}, without its name prefix. */
+    public static final class SpanKind {
+        public static final int INTERNAL = 1;
+
+        private SpanKind() {}
     }
 }

@@ -86,6 +86,9 @@ public final class BatchExporter<T> implements AutoCloseable {
     private final AtomicBoolean overflowLogged = new AtomicBoolean();
     private volatile boolean closed;
 
+    /** Set on close: the flush of what is queued ends by then, the export in flight included. */
+    private volatile long closeDeadlineNanos;
+
     /**
      * @param unit what an item is, plural, for log lines: "spans"
      * @param capacity most items held; more are dropped
@@ -144,7 +147,7 @@ public final class BatchExporter<T> implements AutoCloseable {
 
     private void run() {
         List<T> batch = new ArrayList<>();
-        while (!closed || !queue.isEmpty()) {
+        while (!closed || (!queue.isEmpty() && System.nanoTime() < closeDeadlineNanos)) {
             T first;
             try {
                 first = queue.poll(200, TimeUnit.MILLISECONDS);
@@ -156,7 +159,8 @@ public final class BatchExporter<T> implements AutoCloseable {
             }
             batch.add(first);
             queue.drainTo(batch, MAX_BATCH - 1);
-            export(batch, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            export(batch, closed ? Math.min(deadline, closeDeadlineNanos) : deadline);
             batch.clear();
         }
     }
@@ -206,6 +210,7 @@ public final class BatchExporter<T> implements AutoCloseable {
      */
     @Override
     public void close() {
+        closeDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         closed = true;
         delivery.beginClose();
         try {

@@ -73,6 +73,20 @@ class OtlpFieldsTest {
         MESSAGES.put(
                 OtlpFields.ValueAtQuantile.class,
                 io.opentelemetry.proto.metrics.v1.SummaryDataPoint.ValueAtQuantile.getDescriptor());
+        MESSAGES.put(
+                OtlpFields.ExportTraceServiceRequest.class,
+                io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest
+                        .getDescriptor());
+        MESSAGES.put(
+                OtlpFields.ResourceSpans.class,
+                io.opentelemetry.proto.trace.v1.ResourceSpans.getDescriptor());
+        MESSAGES.put(
+                OtlpFields.ScopeSpans.class,
+                io.opentelemetry.proto.trace.v1.ScopeSpans.getDescriptor());
+        MESSAGES.put(OtlpFields.Span.class, io.opentelemetry.proto.trace.v1.Span.getDescriptor());
+        ENUMS.put(
+                OtlpFields.SpanKind.class,
+                io.opentelemetry.proto.trace.v1.Span.SpanKind.getDescriptor());
         ENUMS.put(
                 OtlpFields.AggregationTemporality.class,
                 io.opentelemetry.proto.metrics.v1.AggregationTemporality.getDescriptor());

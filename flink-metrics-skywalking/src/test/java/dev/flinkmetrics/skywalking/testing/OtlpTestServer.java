@@ -27,6 +27,9 @@ import io.grpc.stub.StreamObserver;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.Metric;
@@ -34,6 +37,9 @@ import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -46,12 +52,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
  * A real OTLP gRPC receiver on 127.0.0.1 for tests. It records every request with its headers, can
  * answer with an error status or slowly, can be stopped and started again on the same port, and
- * turns requests into samples the way SkyWalking OAP does.
+ * turns requests into samples the way SkyWalking OAP does. It serves the trace service too (unless
+ * told not to, as an OAP without {@code otlp-traces}), and keeps the trace requests apart.
  */
 public final class OtlpTestServer implements AutoCloseable {
 
@@ -91,6 +99,8 @@ public final class OtlpTestServer implements AutoCloseable {
     private static final Context.Key<Map<String, String>> HEADERS = Context.key("headers");
 
     private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final List<ExportTraceServiceRequest> traceRequests = new CopyOnWriteArrayList<>();
+    private volatile boolean serveTraces = true;
     private final AtomicInteger calls = new AtomicInteger();
     private final Object changes = new Object();
     private volatile Status failWith;
@@ -138,6 +148,10 @@ public final class OtlpTestServer implements AutoCloseable {
                         .maxInboundMessageSize(maxInboundBytes)
                         .addService(
                                 ServerInterceptors.intercept(new Service(), new HeaderCapture()));
+        if (serveTraces) {
+            builder.addService(
+                    ServerInterceptors.intercept(new TraceService(), new HeaderCapture()));
+        }
         if (ssl != null) {
             builder.sslContext(ssl);
         }
@@ -195,6 +209,16 @@ public final class OtlpTestServer implements AutoCloseable {
         this.maxInboundBytes = bytes;
     }
 
+    /**
+     * Whether to serve {@code TraceService/Export}; without it, trace calls are answered
+     * UNIMPLEMENTED, as by an OAP without the {@code otlp-traces} handler. Takes effect on the next
+     * (re)start.
+     */
+    public void serveTraces(boolean serve) {
+        this.serveTraces = serve;
+    }
+
+    /** Calls of either service, accepted or not. */
     public int calls() {
         return calls.get();
     }
@@ -205,6 +229,31 @@ public final class OtlpTestServer implements AutoCloseable {
 
     public void clear() {
         received.clear();
+        traceRequests.clear();
+    }
+
+    /** Every accepted trace request, in order of arrival. */
+    public List<ExportTraceServiceRequest> traceRequests() {
+        return new ArrayList<>(traceRequests);
+    }
+
+    /** Every span of every accepted trace request, in order of arrival. */
+    public List<Span> spans() {
+        List<Span> spans = new ArrayList<>();
+        for (ExportTraceServiceRequest request : traceRequests) {
+            for (ResourceSpans rs : request.getResourceSpansList()) {
+                for (ScopeSpans ss : rs.getScopeSpansList()) {
+                    spans.addAll(ss.getSpansList());
+                }
+            }
+        }
+        return spans;
+    }
+
+    /** Waits until the spans received so far match. */
+    public boolean awaitSpans(Predicate<List<Span>> condition, long timeoutMillis)
+            throws InterruptedException {
+        return awaitChange(() -> condition.test(spans()), timeoutMillis);
     }
 
     /** Waits until a received request matches. */
@@ -342,46 +391,69 @@ public final class OtlpTestServer implements AutoCloseable {
         public void export(
                 ExportMetricsServiceRequest request,
                 StreamObserver<ExportMetricsServiceResponse> response) {
-            int now = inFlight.incrementAndGet();
-            maxInFlight.accumulateAndGet(now, Math::max);
-            calls.incrementAndGet();
-            changed();
-            try {
-                // A slow receiver; it stops waiting when the client gives up, as a real one would.
-                if (delayMillis > 0) {
-                    CountDownLatch cancelled = new CountDownLatch(1);
-                    Context.current().addListener(c -> cancelled.countDown(), Runnable::run);
-                    try {
-                        cancelled.await(delayMillis, TimeUnit.MILLISECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                if (Context.current().isCancelled()) {
-                    return;
-                }
-                Status status = failWith;
-                if (status == null && failNextCount.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                    status = failNextStatus;
-                }
-                String token = requiredToken;
-                if (status == null
-                        && token != null
-                        && !token.equals(HEADERS.get().get("authentication"))) {
-                    status = Status.PERMISSION_DENIED.withDescription("wrong token");
-                }
-                if (status != null) {
-                    response.onError(status.asRuntimeException());
-                    return;
-                }
-            } finally {
-                inFlight.decrementAndGet();
-            }
-            received.add(new Received(request, HEADERS.get()));
-            response.onNext(ExportMetricsServiceResponse.getDefaultInstance());
-            response.onCompleted();
-            changed();
+            answer(
+                    response,
+                    ExportMetricsServiceResponse.getDefaultInstance(),
+                    headers -> received.add(new Received(request, headers)));
         }
+    }
+
+    private final class TraceService extends TraceServiceGrpc.TraceServiceImplBase {
+        @Override
+        public void export(
+                ExportTraceServiceRequest request,
+                StreamObserver<ExportTraceServiceResponse> response) {
+            answer(
+                    response,
+                    ExportTraceServiceResponse.getDefaultInstance(),
+                    headers -> traceRequests.add(request));
+        }
+    }
+
+    /**
+     * Answers one call as configured: slowly, with an error, or by keeping the request (given the
+     * call's headers) and answering {@code ok}.
+     */
+    private <A> void answer(StreamObserver<A> response, A ok, Consumer<Map<String, String>> keep) {
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
+        calls.incrementAndGet();
+        changed();
+        try {
+            // A slow receiver; it stops waiting when the client gives up, as a real one would.
+            if (delayMillis > 0) {
+                CountDownLatch cancelled = new CountDownLatch(1);
+                Context.current().addListener(c -> cancelled.countDown(), Runnable::run);
+                try {
+                    cancelled.await(delayMillis, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (Context.current().isCancelled()) {
+                return;
+            }
+            Status status = failWith;
+            if (status == null && failNextCount.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                status = failNextStatus;
+            }
+            String token = requiredToken;
+            if (status == null
+                    && token != null
+                    && !token.equals(HEADERS.get().get("authentication"))) {
+                status = Status.PERMISSION_DENIED.withDescription("wrong token");
+            }
+            if (status != null) {
+                response.onError(status.asRuntimeException());
+                return;
+            }
+        } finally {
+            inFlight.decrementAndGet();
+        }
+        keep.accept(HEADERS.get());
+        response.onNext(ok);
+        response.onCompleted();
+        changed();
     }
 
     private static final class HeaderCapture implements ServerInterceptor {

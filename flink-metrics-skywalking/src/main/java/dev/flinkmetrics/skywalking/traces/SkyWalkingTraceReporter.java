@@ -1,0 +1,120 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking.traces;
+
+import dev.flinkmetrics.skywalking.transport.BatchCounters;
+import dev.flinkmetrics.skywalking.transport.BatchExporter;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.metrics.MetricConfig;
+import org.apache.flink.traces.Span;
+import org.apache.flink.traces.reporter.TraceReporter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Receives Flink's spans and queues them for export. The only class of the plugin that links
+ * Flink's trace API (Flink 1.19 and later), so the rest loads on any Flink.
+ *
+ * <p>{@link #notifyOfAddedSpan} runs on Flink's thread: it copies the span tree into a {@link
+ * SpanRecord} and offers it to the {@link BatchExporter}, which never blocks. It never throws: a
+ * span that cannot be read is skipped, counted as dropped, and logged once.
+ */
+public final class SkyWalkingTraceReporter implements TraceReporter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SkyWalkingTraceReporter.class);
+
+    private final BatchExporter<SpanRecord> exporter;
+    private final BatchCounters counters;
+    private final AtomicBoolean unreadableLogged = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * @param counters where a span that cannot be read is counted as dropped: the exporter's
+     */
+    public SkyWalkingTraceReporter(BatchExporter<SpanRecord> exporter, BatchCounters counters) {
+        this.exporter = exporter;
+        this.counters = counters;
+    }
+
+    /** Everything was configured by the factory. */
+    @Override
+    public void open(MetricConfig config) {}
+
+    @Override
+    public void notifyOfAddedSpan(Span span) {
+        SpanRecord record;
+        try {
+            record = copy(span);
+        } catch (RuntimeException e) {
+            counters.dropped.incrementAndGet();
+            if (unreadableLogged.compareAndSet(false, true)) {
+                LOG.warn(
+                        "Skipping a span that cannot be read; further ones are skipped silently"
+                                + " and counted as dropped.",
+                        e);
+            }
+            return;
+        }
+        exporter.offer(record);
+    }
+
+    /** The export queue, for tests. */
+    BatchExporter<SpanRecord> exporter() {
+        return exporter;
+    }
+
+    /** Sends what is queued, within the timeout, and stops. Can be called twice. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            exporter.close();
+        }
+    }
+
+    private static SpanRecord copy(Span span) {
+        SpanRecord.Builder root =
+                SpanRecord.builder(
+                        span.getScope(),
+                        span.getName(),
+                        span.getStartTsMillis(),
+                        span.getEndTsMillis());
+        copyContent(span, root);
+        return root.build();
+    }
+
+    private static void copyContent(Span span, SpanRecord.Builder builder) {
+        Map<String, Object> attributes = span.getAttributes();
+        if (attributes != null) {
+            for (Map.Entry<String, Object> attribute : attributes.entrySet()) {
+                builder.attribute(attribute.getKey(), attribute.getValue());
+            }
+        }
+        List<Span> children = span.getChildren();
+        if (children != null) {
+            for (Span child : children) {
+                if (child != null) {
+                    copyContent(
+                            child,
+                            builder.child(
+                                    child.getScope(),
+                                    child.getName(),
+                                    child.getStartTsMillis(),
+                                    child.getEndTsMillis()));
+                }
+            }
+        }
+    }
+}

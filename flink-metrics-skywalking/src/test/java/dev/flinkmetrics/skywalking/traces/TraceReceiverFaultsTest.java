@@ -1,0 +1,201 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking.traces;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flinkmetrics.skywalking.testing.LogCapture;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
+import dev.flinkmetrics.skywalking.testing.ReporterHarness;
+import dev.flinkmetrics.skywalking.transport.BatchCounters;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.flink.traces.Span;
+import org.apache.logging.log4j.Level;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The receiver down, refusing traces, or stalled. Flink's thread is never held up, the queue stays
+ * within queue-size, every span is counted as exported or dropped, one WARN says what to fix, and
+ * close returns within the timeout.
+ */
+class TraceReceiverFaultsTest {
+
+    private static final String EXPORT_THREAD = "flink-metrics-skywalking-spans-exporter";
+
+    @RegisterExtension final ReporterHarness harness = ReporterHarness.withReceiver();
+
+    private final TraceReporters reporters = new TraceReporters();
+    private OtlpTestServer server;
+    private LogCapture log;
+    private long exportedBefore;
+    private long droppedBefore;
+    private long failedBefore;
+
+    @BeforeEach
+    void setUp() {
+        server = harness.receiver();
+        log = harness.log();
+        exportedBefore = BatchCounters.SPANS.exported.get();
+        droppedBefore = BatchCounters.SPANS.dropped.get();
+        failedBefore = BatchCounters.SPANS.failedRequests.get();
+    }
+
+    @AfterEach
+    void closeReporters() {
+        reporters.close();
+    }
+
+    private SkyWalkingTraceReporter reporter(String... keyValues) {
+        String[] all = new String[keyValues.length + 6];
+        all[0] = "endpoint";
+        all[1] = server.endpoint();
+        all[2] = "cluster";
+        all[3] = "faults";
+        all[4] = "timeout";
+        all[5] = "1 s";
+        System.arraycopy(keyValues, 0, all, 6, keyValues.length);
+        return reporters.create(all);
+    }
+
+    private long failedRequests() {
+        return BatchCounters.SPANS.failedRequests.get() - failedBefore;
+    }
+
+    /** Polls the condition until it holds, at most 10 s. */
+    private static boolean awaitUntil(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    private static long exported() {
+        return BatchCounters.SPANS.exported.get();
+    }
+
+    @Test
+    void receiverDownNothingBlocksTheQueueIsBoundedAndEverySpanIsCounted() throws Exception {
+        server.stop();
+        SkyWalkingTraceReporter reporter = reporter("queue-size", "16");
+        List<Span> spans = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            spans.add(TraceReporters.checkpoint(i, 2));
+        }
+        long slowest = 0;
+        long start = System.nanoTime();
+        for (Span span : spans) {
+            long t = System.nanoTime();
+            reporter.notifyOfAddedSpan(span);
+            slowest = Math.max(slowest, System.nanoTime() - t);
+            assertThat(reporter.exporter().queued()).isLessThanOrEqualTo(16);
+        }
+        long average = (System.nanoTime() - start) / spans.size();
+        // Copying a small tree and a queue offer: microseconds (bounded loosely for a busy
+        // machine), never a network wait.
+        assertThat(TimeUnit.NANOSECONDS.toMicros(average)).isLessThan(1000);
+        // A wait on the network would take the timeout (1 s); a pause of the JVM would not.
+        assertThat(TimeUnit.NANOSECONDS.toMillis(slowest)).isLessThan(500);
+        // At most the queue and one batch in the export thread's hands are kept.
+        assertThat(BatchCounters.SPANS.dropped.get() - droppedBefore)
+                .isGreaterThanOrEqualTo(2000 - 16 - 512);
+        assertThat(log.at(Level.WARN))
+                .anyMatch(m -> m.contains("queue of spans") && m.contains("is full"));
+
+        reporter.close();
+        assertThat(exported() - exportedBefore).isZero();
+        assertThat(BatchCounters.SPANS.dropped.get() - droppedBefore).isEqualTo(2000);
+        assertThat(BatchCounters.SPANS.failedRequests.get() - failedBefore).isPositive();
+        assertThat(log.at(Level.WARN))
+                .anyMatch(m -> m.contains("UNAVAILABLE") && m.contains(server.endpoint()));
+    }
+
+    @Test
+    void aReceiverWithoutTheTraceServiceIsOneWarningNamingTheOapSettings() throws Exception {
+        server.stop();
+        server.serveTraces(false);
+        server.restart();
+        SkyWalkingTraceReporter reporter = reporter();
+        for (int i = 1; i <= 3; i++) {
+            reporter.notifyOfAddedSpan(TraceReporters.checkpoint(i, 0));
+            long failed = i;
+            // Each span is its own export, refused at once (the call reaches no service).
+            assertThat(awaitUntil(() -> failedRequests() == failed)).isTrue();
+        }
+        reporter.close();
+        assertThat(server.traceRequests()).isEmpty();
+        assertThat(failedRequests()).isEqualTo(3);
+        assertThat(BatchCounters.SPANS.dropped.get() - droppedBefore).isEqualTo(3);
+        assertThat(log.at(Level.WARN))
+                .singleElement()
+                .asString()
+                .contains("UNIMPLEMENTED")
+                .contains("OTLP traces")
+                .contains("SW_OTEL_RECEIVER_ENABLED_HANDLERS including otlp-traces")
+                .contains("SW_RECEIVER_ZIPKIN=default")
+                .contains("SW_QUERY_ZIPKIN=default")
+                .contains("spansDropped");
+    }
+
+    @Test
+    void aStalledReceiverDoesNotHoldUpCloseBeyondTheTimeout() throws Exception {
+        server.delay(60_000);
+        SkyWalkingTraceReporter reporter = reporter();
+        reporter.notifyOfAddedSpan(TraceReporters.checkpoint(1, 0));
+        assertThat(server.awaitCalls(1, 10_000)).isTrue();
+        for (int i = 2; i <= 5; i++) {
+            reporter.notifyOfAddedSpan(TraceReporters.checkpoint(i, 0));
+        }
+
+        long start = System.nanoTime();
+        reporter.close();
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        // The timeout (1 s) bounds the export in flight and the flush together.
+        assertThat(millis).isLessThan(2000);
+        assertThat(ReporterHarness.awaitPluginThreadsGone(2000)).doesNotContain(EXPORT_THREAD);
+        assertThat(server.traceRequests()).isEmpty();
+        assertThat(BatchCounters.SPANS.dropped.get() - droppedBefore).isEqualTo(5);
+        assertThat(log.at(Level.WARN)).anyMatch(m -> m.contains("DEADLINE_EXCEEDED"));
+    }
+
+    @Test
+    void theReceiverBackAfterAnOutageGetsTheNewSpans() throws Exception {
+        server.stop();
+        SkyWalkingTraceReporter reporter = reporter();
+        reporter.notifyOfAddedSpan(TraceReporters.checkpoint(1, 0));
+        // The first export fails (nothing listens) and is dropped after its retries.
+        assertThat(awaitUntil(() -> BatchCounters.SPANS.dropped.get() - droppedBefore == 1))
+                .isTrue();
+        server.restart();
+        reporter.notifyOfAddedSpan(TraceReporters.checkpoint(2, 0));
+        assertThat(server.awaitSpans(s -> s.size() == 1, 10_000)).isTrue();
+        // Logged once the answer is back, just after the receiver kept the request.
+        assertThat(
+                        awaitUntil(
+                                () ->
+                                        log.at(Level.INFO).stream()
+                                                .anyMatch(m -> m.contains("works again"))))
+                .isTrue();
+        assertThat(log.at(Level.WARN)).hasSize(1);
+    }
+}
