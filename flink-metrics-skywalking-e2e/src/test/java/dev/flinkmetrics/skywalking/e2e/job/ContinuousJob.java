@@ -82,7 +82,7 @@ public final class ContinuousJob {
      * currentFetchEventTimeLag} as message-queue connectors (Kafka, Pulsar) do, through the
      * reader's metric group; NumberSequenceSource reports neither. The backlog is measured against
      * a producer that would write {@link #PRODUCED_PER_SECOND} records a second into each reader's
-     * split from the moment the reader starts: a reader the slow map holds back below that rate
+     * split from the moment the reader is created: a reader the slow map holds back below that rate
      * falls behind, and both gauges grow.
      */
     public static final class BacklogNumbers extends NumberSequenceSource {
@@ -102,7 +102,8 @@ public final class ContinuousJob {
     /** Counts the records its reader emits and derives the backlog from that count. */
     static final class BacklogReader implements SourceReader<Long, NumberSequenceSplit> {
         private final SourceReader<Long, NumberSequenceSplit> reader;
-        private volatile long startedMillis;
+        // Set here, not in start(): Flink may read the gauges in between.
+        private final long startedMillis = System.currentTimeMillis();
         private volatile long emitted;
 
         BacklogReader(
@@ -128,7 +129,6 @@ public final class ContinuousJob {
 
         @Override
         public void start() {
-            startedMillis = System.currentTimeMillis();
             reader.start();
         }
 
