@@ -23,8 +23,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The sample names SkyWalking's Flink rules read, written out from the contract rather than taken
- * from the plugin, so that a test against them also checks the plugin's own list.
+ * The sample names SkyWalking's Flink rules read, and those the project's own rules read
+ * (skywalking/otel-rules/flink-project/), written out from the contract and the rule files rather
+ * than taken from the plugin, so that a test against them also checks the plugin's own list.
  */
 final class ContractNames {
 
@@ -81,7 +82,10 @@ final class ContractNames {
             Collections.unmodifiableList(
                     Arrays.asList(
                             "flink_taskmanager_Status_Shuffle_Netty_UsedMemory",
-                            "flink_taskmanager_Status_Shuffle_Netty_AvailableMemory"));
+                            "flink_taskmanager_Status_Shuffle_Netty_AvailableMemory",
+                            // The project's rules.
+                            "flink_taskmanager_Status_Flink_Memory_Managed_Used",
+                            "flink_taskmanager_Status_Flink_Memory_Managed_Total"));
 
     /** TaskManager process, one series per subtask. */
     static final List<String> TASK =
@@ -97,7 +101,10 @@ final class ContractNames {
                             "flink_taskmanager_job_task_idleTimeMsPerSecond",
                             "flink_taskmanager_job_task_busyTimeMsPerSecond",
                             "flink_taskmanager_job_task_softBackPressuredTimeMsPerSecond",
-                            "flink_taskmanager_job_task_hardBackPressuredTimeMsPerSecond"));
+                            "flink_taskmanager_job_task_hardBackPressuredTimeMsPerSecond",
+                            // The project's rules; the lag is derived from currentInputWatermark.
+                            "flink_taskmanager_job_task_backPressuredTimeMsPerSecond",
+                            "flink_taskmanager_job_task_watermarkLagMs"));
 
     /** TaskManager process, one series per operator subtask. */
     static final List<String> OPERATOR =
@@ -107,7 +114,10 @@ final class ContractNames {
                             "flink_taskmanager_job_task_operator_numRecordsIn",
                             "flink_taskmanager_job_task_operator_numRecordsOut",
                             "flink_taskmanager_job_task_operator_numBytesInPerSecond",
-                            "flink_taskmanager_job_task_operator_numBytesOutPerSecond"));
+                            "flink_taskmanager_job_task_operator_numBytesOutPerSecond",
+                            // The project's rules, from sources that report their backlog.
+                            "flink_taskmanager_job_task_operator_pendingRecords",
+                            "flink_taskmanager_job_task_operator_currentFetchEventTimeLag"));
 
     static final String EMIT_EVENT_TIME_LAG =
             "flink_taskmanager_job_task_operator_currentEmitEventTimeLag";

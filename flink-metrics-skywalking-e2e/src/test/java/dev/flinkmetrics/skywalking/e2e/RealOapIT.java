@@ -45,6 +45,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -89,8 +91,29 @@ class RealOapIT {
                     BACK_PRESSURED,
                     "meter_flink_project_tm_busiest_task_busy_ms_per_second",
                     "meter_flink_project_tm_network_memory_used_bytes",
-                    "meter_flink_project_tm_network_memory_available_bytes");
+                    "meter_flink_project_tm_network_memory_available_bytes",
+                    "meter_flink_project_tm_managed_memory_used_bytes",
+                    "meter_flink_project_tm_managed_memory_total_bytes");
 
+    /**
+     * Per-job rules over the TaskManagers' tasks, each TaskManager's number under its own label
+     * taskManager_node, and how a user reads the job's figure: MQE sums or takes the maximum over
+     * that label (flink-project-job-tasks.yaml says why).
+     */
+    private static final Map<String, String> JOB_TASK_RULES = new LinkedHashMap<>();
+
+    static {
+        JOB_TASK_RULES.put("meter_flink_project_job_records_in_per_second", "sum");
+        JOB_TASK_RULES.put("meter_flink_project_job_records_out_per_second", "sum");
+        JOB_TASK_RULES.put("meter_flink_project_job_max_backpressured_ms_per_second", "max");
+        JOB_TASK_RULES.put("meter_flink_project_job_busiest_task_busy_ms_per_second", "max");
+        JOB_TASK_RULES.put("meter_flink_project_job_watermark_lag_ms", "max");
+        JOB_TASK_RULES.put("meter_flink_project_job_source_pending_records", "sum");
+        JOB_TASK_RULES.put("meter_flink_project_job_source_fetch_lag_ms", "max");
+    }
+
+    private static final Pattern TASK_MANAGER_LABEL =
+            Pattern.compile("\\{\"key\":\"taskManager_node\",\"value\":\"([^\"]+)\"\\}");
     private static final Pattern NAME = Pattern.compile("\"name\":\"([^\"]*)\"");
     private static final Pattern VALUE = Pattern.compile("\"value\":(null|\"(-?\\d+)\")");
     private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HHmm");
@@ -334,6 +357,15 @@ class RealOapIT {
                         rule,
                         query(service, rule, "\"endpointName\":\"" + ENDPOINT + "\""));
             }
+            for (Map.Entry<String, String> rule : JOB_TASK_RULES.entrySet()) {
+                putLatest(
+                        values,
+                        rule.getKey(),
+                        query(
+                                service,
+                                "aggregate_labels(" + rule.getKey() + "," + rule.getValue() + ")",
+                                "\"endpointName\":\"" + ENDPOINT + "\""));
+            }
             for (String instance : instances) {
                 for (String rule : TASK_MANAGER_RULES) {
                     Long value =
@@ -351,6 +383,8 @@ class RealOapIT {
                     instances.size() == TASK_MANAGERS
                             && values.keySet().containsAll(JOB_RULES)
                             && values.keySet().containsAll(TASK_MANAGER_RULES)
+                            && values.keySet().containsAll(JOB_TASK_RULES.keySet())
+                            && values.get("meter_flink_project_job_source_pending_records") > 0
                             && values.get("meter_flink_project_job_completed_checkpoints") > 0
                             && values.get("meter_flink_project_tm_records_in_per_second") > 0;
             if (complete || System.nanoTime() > deadline) {
@@ -364,7 +398,8 @@ class RealOapIT {
         assertThat(values.keySet())
                 .as("every project rule has a value")
                 .containsAll(JOB_RULES)
-                .containsAll(TASK_MANAGER_RULES);
+                .containsAll(TASK_MANAGER_RULES)
+                .containsAll(JOB_TASK_RULES.keySet());
         assertThat(values.get("meter_flink_project_tm_records_in_per_second")).isPositive();
         assertThat(values.get("meter_flink_project_tm_records_out_per_second")).isPositive();
         assertThat(values.get("meter_flink_project_tm_backpressured_tasks"))
@@ -374,6 +409,13 @@ class RealOapIT {
                 .isPositive();
         assertThat(values.get("meter_flink_project_tm_network_memory_available_bytes"))
                 .isPositive();
+        long managedTotal = values.get("meter_flink_project_tm_managed_memory_total_bytes");
+        assertThat(managedTotal).isPositive();
+        assertThat(values.get("meter_flink_project_tm_managed_memory_used_bytes"))
+                .as("this job keeps its state on the heap: little or no managed memory in use")
+                .isBetween(0L, managedTotal);
+        checkJobTaskRules(service, values);
+        checkDashboardExpressions(service, instances.get(0));
         // A checkpoint triggered before every task runs fails, and Flink counts it: the OAP shows
         // at most what Flink's own REST API counts.
         Matcher failed =
@@ -395,6 +437,66 @@ class RealOapIT {
                                 "\"endpointName\":\"" + ENDPOINT + "\""));
         log("completed checkpoints %d, 12 s later %d", before, after);
         assertThat(after).isGreaterThan(before);
+    }
+
+    /** The per-job rules over the TaskManagers' tasks, read as a user would. */
+    private static void checkJobTaskRules(String service, Map<String, Long> values)
+            throws Exception {
+        // The job's tasks run on both TaskManagers: each keeps its own number under its label.
+        Set<String> byTaskManager = new TreeSet<>();
+        Matcher label =
+                TASK_MANAGER_LABEL.matcher(
+                        query(
+                                service,
+                                "meter_flink_project_job_records_in_per_second",
+                                "\"endpointName\":\"" + ENDPOINT + "\""));
+        while (label.find()) {
+            byTaskManager.add(label.group(1));
+        }
+        log("job records in per second, per TaskManager label: %s", byTaskManager);
+        assertThat(byTaskManager).as("taskManager_node labels of the job's records").hasSize(2);
+
+        assertThat(values.get("meter_flink_project_job_records_in_per_second")).isPositive();
+        assertThat(values.get("meter_flink_project_job_records_out_per_second")).isPositive();
+        assertThat(values.get("meter_flink_project_job_max_backpressured_ms_per_second"))
+                .as("the source waits for the slow map most of the time")
+                .isBetween(1L, 1000L);
+        assertThat(values.get("meter_flink_project_job_busiest_task_busy_ms_per_second"))
+                .as("the slow map is busy")
+                .isBetween(1L, 1000L);
+        assertThat(values.get("meter_flink_project_job_watermark_lag_ms"))
+                .as(
+                        "records wait in the slow map's queue: its watermark is behind, by less than"
+                                + " the job has run")
+                .isBetween(1L, 600_000L);
+        // The test source reports a backlog against a producer of 2000 records a second per
+        // reader, which the slow map cannot keep up with (ContinuousJob.BacklogNumbers).
+        assertThat(values.get("meter_flink_project_job_source_pending_records")).isPositive();
+        assertThat(values.get("meter_flink_project_job_source_fetch_lag_ms"))
+                .isBetween(1L, 600_000L);
+    }
+
+    /**
+     * Every widget of the dashboard templates (skywalking/ui-dashboards/) shows a value on the OAP,
+     * for its entity: an expression the OAP cannot run answers with an error and no value.
+     */
+    private static void checkDashboardExpressions(String service, String instance)
+            throws Exception {
+        int checked = 0;
+        for (DashboardTemplates.Expression e : DashboardTemplates.expressions()) {
+            String entity =
+                    e.entity.equals("Endpoint")
+                            ? "\"endpointName\":\"" + ENDPOINT + "\""
+                            : "\"serviceInstanceName\":\"" + instance + "\"";
+            String response = query(service, e.expression.replace("\"", "\\\""), entity);
+            assertThat(response).as("%s on the OAP", e).contains("\"error\":null");
+            // Widgets that divide (bytes to MB) show fractions.
+            assertThat(response)
+                    .as("a value of %s", e)
+                    .containsPattern("\"value\":\"-?[0-9][0-9.E-]*\"");
+            checked++;
+        }
+        log("%d dashboard widget expressions show values", checked);
     }
 
     private static List<String> services() throws Exception {
@@ -428,7 +530,8 @@ class RealOapIT {
         return oap.graphql(
                 "{\"query\":\"query($e:String!,$ent:Entity!,$d:Duration!){ execExpression("
                         + "expression:$e, entity:$ent, duration:$d){ type error results {"
-                        + " values { value } } } }\",\"variables\":{\"e\":\""
+                        + " metric { labels { key value } } values { value } } } }\","
+                        + "\"variables\":{\"e\":\""
                         + expression
                         + "\",\"ent\":{\"serviceName\":\""
                         + service

@@ -83,6 +83,11 @@ final class Series {
     /** The gauge returned something that is not a number: it is no longer read. */
     boolean unsupported;
 
+    /**
+     * A watermark gauge sent as its lag behind the clock ({@link SeriesTranslator#WATERMARK_LAG}).
+     */
+    private final boolean watermarkLag;
+
     Series(Metric metric, MetricFamily family, LabelSet labels, long startNanos, int priority) {
         this.metric = metric;
         this.family = family;
@@ -90,6 +95,7 @@ final class Series {
         this.startNanos = startNanos;
         this.priority = priority;
         this.quantileValues = family.kind == Kind.SUMMARY ? new double[QUANTILES.length] : null;
+        this.watermarkLag = family.name.equals(SeriesTranslator.WATERMARK_LAG);
     }
 
     static Kind kindOf(Metric metric) {
@@ -108,9 +114,10 @@ final class Series {
     /**
      * Reads the current value. Never throws.
      *
+     * @param nowMillis the wall clock, for a watermark's lag
      * @return null, or a description of a problem that made this series skip the report
      */
-    String read() {
+    String read(long nowMillis) {
         valueType = NO_VALUE;
         problemIsBug = false;
         if (unsupported) {
@@ -120,7 +127,11 @@ final class Series {
             if (metric instanceof Counter) {
                 setLong(((Counter) metric).getCount());
             } else if (metric instanceof Gauge) {
-                return readGauge(((Gauge<?>) metric).getValue());
+                String problem = readGauge(((Gauge<?>) metric).getValue());
+                if (watermarkLag && valueType == LONG_VALUE) {
+                    toLag(nowMillis);
+                }
+                return problem;
             } else if (metric instanceof Meter) {
                 return setDouble(((Meter) metric).getRate());
             } else if (metric instanceof Histogram) {
@@ -160,6 +171,18 @@ final class Series {
         }
         unsupported = true;
         return "its value is a " + value.getClass().getSimpleName() + ", not a number";
+    }
+
+    /**
+     * Turns a watermark into its lag. Long.MIN_VALUE (no watermark yet, as at a source) and
+     * Long.MAX_VALUE (the input has ended) have none: the series then skips the report quietly.
+     */
+    private void toLag(long nowMillis) {
+        if (longValue == Long.MIN_VALUE || longValue == Long.MAX_VALUE) {
+            valueType = NO_VALUE;
+        } else {
+            longValue = nowMillis - longValue;
+        }
     }
 
     private void readHistogram(Histogram histogram) {

@@ -217,9 +217,10 @@ final class SeriesRegistry {
      * Copies every series into {@code target}, in encoding order, and reads its value.
      *
      * @param problems receives the series whose value could not be read
+     * @param nowMillis the wall clock, for values derived from it
      * @return the array used (grown when needed); the count is {@link #size()}
      */
-    Series[] snapshot(Series[] target, ReadProblems problems) {
+    Series[] snapshot(Series[] target, ReadProblems problems, long nowMillis) {
         Series[] out = target.length >= size ? target : Arrays.copyOf(target, size + size / 4);
         int i = 0;
         for (ProcessResource resource : resources.values()) {
@@ -227,7 +228,7 @@ final class SeriesRegistry {
                 ArrayList<Series> list = family.series;
                 for (int k = 0, n = list.size(); k < n; k++) {
                     Series s = list.get(k);
-                    String problem = s.read();
+                    String problem = s.read(nowMillis);
                     if (problem != null) {
                         problems.add(s, problem);
                     }

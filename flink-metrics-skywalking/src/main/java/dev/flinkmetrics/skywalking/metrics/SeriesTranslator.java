@@ -34,6 +34,10 @@ import org.apache.flink.metrics.MetricGroup;
  * {@code _} + metric name, every character outside {@code [a-zA-Z0-9:_]} replaced by {@code _}.
  * Scope variables become labels without {@code <>}; {@code <job_name>} becomes {@code
  * flink_job_name}, because OAP selects rules on the label {@code job_name}.
+ *
+ * <p>One name is derived: a task's {@code currentInputWatermark} (epoch ms) is sent as {@link
+ * #WATERMARK_LAG}, how far it is behind the reporter's clock, because OAP's rules cannot read a
+ * clock.
  */
 final class SeriesTranslator {
 
@@ -123,6 +127,12 @@ final class SeriesTranslator {
 
     static final String FLINK_JOB_NAME = "flink_job_name";
 
+    /** A task's input watermark, sent as {@link #WATERMARK_LAG}. */
+    static final String INPUT_WATERMARK = "flink_taskmanager_job_task_currentInputWatermark";
+
+    /** Milliseconds a task's input watermark is behind the wall clock when it is read. */
+    static final String WATERMARK_LAG = "flink_taskmanager_job_task_watermarkLagMs";
+
     static final int HIGHEST_PRIORITY = 0;
     static final int LOWEST_PRIORITY = 2;
     private static final String TASK_ATTEMPT_ID = "task_attempt_id";
@@ -156,6 +166,9 @@ final class SeriesTranslator {
                     "its group " + group.getClass().getName() + " has no logical scope");
         }
         String name = "flink_" + logicalScope + "_" + replaceInvalidChars(metricName);
+        if (name.equals(INPUT_WATERMARK)) {
+            name = WATERMARK_LAG;
+        }
         if (config.preset == MetricsSettings.Preset.SKYWALKING
                 && !SkyWalkingPreset.contains(name)) {
             return null;

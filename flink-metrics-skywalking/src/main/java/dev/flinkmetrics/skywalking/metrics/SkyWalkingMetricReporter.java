@@ -215,7 +215,7 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
         int count;
         problems.clear();
         synchronized (registry) {
-            snapshot = registry.snapshot(snapshot, problems);
+            snapshot = registry.snapshot(snapshot, problems, TimeUnit.NANOSECONDS.toMillis(now));
             count = registry.size();
         }
         self.readFailures.addAndGet(problems.failures);

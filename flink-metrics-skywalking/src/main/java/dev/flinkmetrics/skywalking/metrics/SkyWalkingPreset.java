@@ -21,8 +21,9 @@ import java.util.Set;
 
 /**
  * The samples SkyWalking's Flink rules read ({@code otel-rules/flink/flink-jobManager.yaml}, {@code
- * flink-taskManager.yaml}, {@code flink-job.yaml} in OAP 10.3 and later). Preset {@code skywalking}
- * sends exactly these, plus the reporter's own series.
+ * flink-taskManager.yaml}, {@code flink-job.yaml} in OAP 10.3 and later) and those the project's
+ * own rules read (skywalking/otel-rules/flink-project/). Preset {@code skywalking} sends exactly
+ * these, plus the reporter's own series.
  */
 final class SkyWalkingPreset {
 
@@ -70,7 +71,10 @@ final class SkyWalkingPreset {
     static final List<String> TASK_MANAGER =
             Arrays.asList(
                     "flink_taskmanager_Status_Shuffle_Netty_UsedMemory",
-                    "flink_taskmanager_Status_Shuffle_Netty_AvailableMemory");
+                    "flink_taskmanager_Status_Shuffle_Netty_AvailableMemory",
+                    // The project's rules.
+                    "flink_taskmanager_Status_Flink_Memory_Managed_Used",
+                    "flink_taskmanager_Status_Flink_Memory_Managed_Total");
 
     /** TaskManager process: one series per task (subtask). */
     static final List<String> TASK =
@@ -85,7 +89,10 @@ final class SkyWalkingPreset {
                     "flink_taskmanager_job_task_idleTimeMsPerSecond",
                     "flink_taskmanager_job_task_busyTimeMsPerSecond",
                     "flink_taskmanager_job_task_softBackPressuredTimeMsPerSecond",
-                    "flink_taskmanager_job_task_hardBackPressuredTimeMsPerSecond");
+                    "flink_taskmanager_job_task_hardBackPressuredTimeMsPerSecond",
+                    // The project's rules; watermarkLagMs is derived (SeriesTranslator).
+                    "flink_taskmanager_job_task_backPressuredTimeMsPerSecond",
+                    SeriesTranslator.WATERMARK_LAG);
 
     /** TaskManager process: one series per operator (subtask). */
     static final List<String> OPERATOR =
@@ -94,7 +101,10 @@ final class SkyWalkingPreset {
                     "flink_taskmanager_job_task_operator_numRecordsIn",
                     "flink_taskmanager_job_task_operator_numRecordsOut",
                     "flink_taskmanager_job_task_operator_numBytesInPerSecond",
-                    "flink_taskmanager_job_task_operator_numBytesOutPerSecond");
+                    "flink_taskmanager_job_task_operator_numBytesOutPerSecond",
+                    // The project's rules: FLIP-33 source backlog, where the source reports it.
+                    "flink_taskmanager_job_task_operator_pendingRecords",
+                    "flink_taskmanager_job_task_operator_currentFetchEventTimeLag");
 
     private static final Set<String> NAMES;
 

@@ -20,7 +20,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
 
 import dev.flinkmetrics.skywalking.testing.TestGroups;
+import java.util.Collections;
 import java.util.Map;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
 import org.junit.jupiter.api.Test;
 
@@ -155,11 +157,54 @@ class SeriesTranslatorTest {
     @Test
     void presetListCoversTheContract() {
         assertThat(SkyWalkingPreset.names())
-                .hasSize(30 + 4 + 10 + 2 + 11 + 5)
+                .hasSize(30 + 4 + 10 + 2 + 11 + 5 + 6)
                 .contains(
                         "flink_jobmanager_Status_JVM_CPU_Load",
                         "flink_taskmanager_Status_JVM_GarbageCollector_All_Time",
                         "flink_taskmanager_job_task_isBackPressured",
-                        "flink_taskmanager_job_task_operator_currentEmitEventTimeLag");
+                        "flink_taskmanager_job_task_operator_currentEmitEventTimeLag",
+                        "flink_taskmanager_Status_Flink_Memory_Managed_Used",
+                        "flink_taskmanager_job_task_backPressuredTimeMsPerSecond",
+                        "flink_taskmanager_job_task_watermarkLagMs",
+                        "flink_taskmanager_job_task_operator_pendingRecords");
+    }
+
+    @Test
+    void aTasksInputWatermarkIsSentAsItsLagBehindTheClock() {
+        SeriesRegistry registry = new SeriesRegistry("c", Collections.emptyList(), 100);
+        long[] watermark = {Long.MIN_VALUE};
+        Gauge<Long> gauge = () -> watermark[0];
+        SeriesTranslator.SeriesId id =
+                skywalking.translate(
+                        "currentInputWatermark",
+                        group("taskmanager.job.task", TestGroups.operatorVariables("j", "o", 0)));
+        assertThat(id.name).isEqualTo("flink_taskmanager_job_task_watermarkLagMs");
+        registry.add(id, gauge, 0);
+
+        // No watermark yet (a source task): no value, and no problem to log.
+        SeriesRegistry.ReadProblems problems = new SeriesRegistry.ReadProblems();
+        Series series = registry.snapshot(new Series[0], problems, 1_700_000_005_000L)[0];
+        assertThat(series.valueType).isEqualTo(Series.NO_VALUE);
+        assertThat(problems.toLog).isEmpty();
+
+        watermark[0] = 1_700_000_000_000L;
+        registry.snapshot(new Series[0], problems, 1_700_000_005_000L);
+        assertThat(series.valueType).isEqualTo(Series.LONG_VALUE);
+        assertThat(series.longValue).isEqualTo(5_000L);
+
+        // The input has ended.
+        watermark[0] = Long.MAX_VALUE;
+        registry.snapshot(new Series[0], problems, 1_700_000_005_000L);
+        assertThat(series.valueType).isEqualTo(Series.NO_VALUE);
+
+        // Operators keep their watermarks as they are (preset all).
+        assertThat(
+                        all.translate(
+                                        "currentInputWatermark",
+                                        group(
+                                                "taskmanager.job.task.operator",
+                                                TestGroups.operatorVariables("j", "o", 0)))
+                                .name)
+                .isEqualTo("flink_taskmanager_job_task_operator_currentInputWatermark");
     }
 }

@@ -13,19 +13,27 @@
  */
 package dev.flinkmetrics.skywalking.e2e.job;
 
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.connector.source.ReaderOutput;
+import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.api.connector.source.lib.NumberSequenceSource;
+import org.apache.flink.api.connector.source.lib.NumberSequenceSource.NumberSequenceSplit;
 import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.core.io.InputStatus;
+import org.apache.flink.metrics.groups.SourceReaderMetricGroup;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The job of the end-to-end tests and the demo; the standalone-cluster test submits it as a jar
- * over REST. It runs until cancelled: a FLIP-27 number source with event timestamps, a map, keyBy,
- * a map that sleeps about a millisecond per record, a filter that drops everything and a print
- * sink, at parallelism 2 with checkpoints.
+ * over REST. It runs until cancelled: a FLIP-27 number source with event timestamps that reports
+ * its backlog ({@link BacklogNumbers}), a map, keyBy, a map that sleeps about a millisecond per
+ * record, a filter that drops everything and a print sink, at parallelism 2 with checkpoints.
  *
  * <p>It links only API that Flink 1.18 to 2.x all have ({@code fromSource}, {@code
  * NumberSequenceSource}, {@code print}), and it is the only content of the job jar, so it must not
@@ -52,7 +60,7 @@ public final class ContinuousJob {
         // millisecond each); unaligned ones overtake them, so checkpoints keep completing.
         env.getCheckpointConfig().enableUnalignedCheckpoints();
         env.fromSource(
-                        new NumberSequenceSource(0, Long.MAX_VALUE),
+                        new BacklogNumbers(0, Long.MAX_VALUE),
                         WatermarkStrategy.<Long>forMonotonousTimestamps()
                                 .withTimestampAssigner(new WallClock()),
                         "numbers")
@@ -67,6 +75,98 @@ public final class ContinuousJob {
                 // exists in both, and the filter before it lets nothing through.
                 .print()
                 .name("print-nothing");
+    }
+
+    /**
+     * The number sequence, reporting the FLIP-33 backlog gauges {@code pendingRecords} and {@code
+     * currentFetchEventTimeLag} as message-queue connectors (Kafka, Pulsar) do, through the
+     * reader's metric group; NumberSequenceSource reports neither. The backlog is measured against
+     * a producer that would write {@link #PRODUCED_PER_SECOND} records a second into each reader's
+     * split from the moment the reader is created: a reader the slow map holds back below that rate
+     * falls behind, and both gauges grow.
+     */
+    public static final class BacklogNumbers extends NumberSequenceSource {
+        private static final long serialVersionUID = 1L;
+        static final long PRODUCED_PER_SECOND = 2000;
+
+        public BacklogNumbers(long from, long to) {
+            super(from, to);
+        }
+
+        @Override
+        public SourceReader<Long, NumberSequenceSplit> createReader(SourceReaderContext context) {
+            return new BacklogReader(super.createReader(context), context.metricGroup());
+        }
+    }
+
+    /** Counts the records its reader emits and derives the backlog from that count. */
+    static final class BacklogReader implements SourceReader<Long, NumberSequenceSplit> {
+        private final SourceReader<Long, NumberSequenceSplit> reader;
+        // Set here, not in start(): Flink may read the gauges in between.
+        private final long startedMillis = System.currentTimeMillis();
+        private volatile long emitted;
+
+        BacklogReader(
+                SourceReader<Long, NumberSequenceSplit> reader, SourceReaderMetricGroup metrics) {
+            this.reader = reader;
+            metrics.setPendingRecordsGauge(() -> Math.max(0, produced() - emitted));
+            // Event time of the record fetched last: when the producer would have written it.
+            metrics.gauge(
+                    "currentFetchEventTimeLag",
+                    () ->
+                            Math.max(
+                                    0,
+                                    System.currentTimeMillis()
+                                            - startedMillis
+                                            - emitted * 1000 / BacklogNumbers.PRODUCED_PER_SECOND));
+        }
+
+        private long produced() {
+            return (System.currentTimeMillis() - startedMillis)
+                    * BacklogNumbers.PRODUCED_PER_SECOND
+                    / 1000;
+        }
+
+        @Override
+        public void start() {
+            reader.start();
+        }
+
+        @Override
+        public InputStatus pollNext(ReaderOutput<Long> output) throws Exception {
+            // The number sequence's reader emits at most one record per call, and one whenever
+            // it answers MORE_AVAILABLE.
+            InputStatus status = reader.pollNext(output);
+            if (status == InputStatus.MORE_AVAILABLE) {
+                emitted++;
+            }
+            return status;
+        }
+
+        @Override
+        public CompletableFuture<Void> isAvailable() {
+            return reader.isAvailable();
+        }
+
+        @Override
+        public List<NumberSequenceSplit> snapshotState(long checkpointId) {
+            return reader.snapshotState(checkpointId);
+        }
+
+        @Override
+        public void addSplits(List<NumberSequenceSplit> splits) {
+            reader.addSplits(splits);
+        }
+
+        @Override
+        public void notifyNoMoreSplits() {
+            reader.notifyNoMoreSplits();
+        }
+
+        @Override
+        public void close() throws Exception {
+            reader.close();
+        }
     }
 
     /** Event time = wall clock, so that the source reports an emit event-time lag. */
