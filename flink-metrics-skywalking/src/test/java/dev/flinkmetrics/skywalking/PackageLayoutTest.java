@@ -36,10 +36,12 @@ class PackageLayoutTest {
 
     private static final Path CLASSES = Paths.get("target", "classes");
     private static final String ROOT = "dev/flinkmetrics/skywalking/";
-    private static final String[] NEWER_FLINK_API = {
-        "org/apache/flink/traces/", "org/apache/flink/events/"
-    };
     private static final String[] SIGNALS_OF_NEWER_FLINK = {ROOT + "traces/", ROOT + "events/"};
+
+    /** The one class that links Flink's event API, and the one factory that may name it. */
+    private static final String EVENT_REPORTER = ROOT + "events/SkyWalkingEventReporter";
+
+    private static final String EVENT_FACTORY = ROOT + "SkyWalkingEventReporterFactory";
 
     @Test
     void onlyTheTraceAndEventPackagesLinkFlinksNewerApis() throws IOException {
@@ -48,17 +50,46 @@ class PackageLayoutTest {
         assertThat(classes).hasSizeGreaterThan(20);
         for (Path file : classes) {
             String name = CLASSES.relativize(file).toString().replace('\\', '/');
-            if (startsWithAny(name, SIGNALS_OF_NEWER_FLINK)) {
+            if (startsWithAny(name, new String[] {ROOT + "traces/"})) {
                 continue;
             }
             String constants = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
-            for (String reference : concat(NEWER_FLINK_API, SIGNALS_OF_NEWER_FLINK)) {
-                if (constants.contains(reference)) {
-                    offenders.add(name + " -> " + reference);
-                }
+            boolean eventReporter = name.equals(EVENT_REPORTER + ".class");
+            boolean eventFactory = name.equals(EVENT_FACTORY + ".class");
+            if (!eventReporter && !eventFactory && constants.contains("org/apache/flink/events/")) {
+                offenders.add(name + " -> org/apache/flink/events/");
+            }
+            if (!name.startsWith(ROOT + "events/")
+                    && !eventFactory
+                    && constants.contains(EVENT_REPORTER + ";")) {
+                offenders.add(name + " -> " + EVENT_REPORTER);
+            }
+            if (!startsWithAny(name, SIGNALS_OF_NEWER_FLINK)
+                    && constants.contains("org/apache/flink/traces/")) {
+                offenders.add(name + " -> org/apache/flink/traces/");
+            }
+            if (!startsWithAny(name, SIGNALS_OF_NEWER_FLINK)
+                    && constants.contains(ROOT + "traces/")) {
+                offenders.add(name + " -> " + ROOT + "traces/");
             }
         }
         assertThat(offenders).isEmpty();
+    }
+
+    @Test
+    void theEventReporterIsTheOnlyEventClassThatLinksFlinksEventApi() throws IOException {
+        String reporter =
+                new String(
+                        Files.readAllBytes(CLASSES.resolve(EVENT_REPORTER + ".class")),
+                        StandardCharsets.ISO_8859_1);
+        assertThat(reporter).contains("org/apache/flink/events/Event");
+        String deriver =
+                new String(
+                        Files.readAllBytes(
+                                CLASSES.resolve(ROOT + "metrics/SkyWalkingMetricReporter.class")),
+                        StandardCharsets.ISO_8859_1);
+        // The metric reporter uses the event classes that run on every Flink version.
+        assertThat(deriver).contains(ROOT + "events/MetricEventDeriver");
     }
 
     @Test
@@ -104,12 +135,5 @@ class PackageLayoutTest {
             }
         }
         return false;
-    }
-
-    private static String[] concat(String[] a, String[] b) {
-        String[] all = new String[a.length + b.length];
-        System.arraycopy(a, 0, all, 0, a.length);
-        System.arraycopy(b, 0, all, a.length, b.length);
-        return all;
     }
 }
