@@ -122,7 +122,7 @@ public final class MetricEventDeriver {
             jobManagerVariables = EventSource.withoutBrackets(group.getAllVariables());
             return true;
         }
-        if (!scope.equals("jobmanager.job") || !isJobMetric(metricName, metric)) {
+        if (!scope.equals("jobmanager_job") || !isJobMetric(metricName, metric)) {
             return false;
         }
         Map<String, String> variables = EventSource.withoutBrackets(group.getAllVariables());
@@ -147,7 +147,7 @@ public final class MetricEventDeriver {
             return;
         }
         String scope = logicalScope(group);
-        if (!scope.equals("jobmanager.job") || !isJobMetric(metricName, metric)) {
+        if (!scope.equals("jobmanager_job") || !isJobMetric(metricName, metric)) {
             return;
         }
         String key = key(EventSource.withoutBrackets(group.getAllVariables()));
@@ -369,9 +369,15 @@ public final class MetricEventDeriver {
         return id != null ? id : String.valueOf(variables.get("job_name"));
     }
 
+    /**
+     * The group's logical scope, {@code jobmanager_job}. Flink caches the first logical scope a
+     * reporter asks for, whatever filter and delimiter later calls pass: this asks with the metric
+     * reporter's own ({@code _}, characters outside {@code [a-zA-Z0-9:_]} replaced), so the cached
+     * string is the one its series names are made from.
+     */
     private static String logicalScope(MetricGroup group) {
         try {
-            return LogicalScopeProvider.castFrom(group).getLogicalScope(s -> s, '.');
+            return LogicalScopeProvider.castFrom(group).getLogicalScope(EventSource::filter, '_');
         } catch (RuntimeException e) {
             return "";
         }
