@@ -13,11 +13,13 @@
  */
 package dev.flinkmetrics.skywalking;
 
+import dev.flinkmetrics.skywalking.config.BatchSettings;
 import dev.flinkmetrics.skywalking.config.ConnectionSettings;
 import dev.flinkmetrics.skywalking.config.MetricsSettings;
 import dev.flinkmetrics.skywalking.config.OptionReader;
 import dev.flinkmetrics.skywalking.config.PluginVersion;
 import dev.flinkmetrics.skywalking.config.Signal;
+import dev.flinkmetrics.skywalking.events.EventExporter;
 import dev.flinkmetrics.skywalking.metrics.SkyWalkingMetricReporter;
 import dev.flinkmetrics.skywalking.transport.Sender;
 import java.util.Properties;
@@ -42,14 +44,24 @@ public class SkyWalkingReporterFactory implements MetricReporterFactory {
         ConnectionSettings connection = ConnectionSettings.read(options);
         MetricsSettings settings = MetricsSettings.read(options);
         settings.source.warnAtStart(LOG, options, Signal.METRICS);
+        // Only the JobManager derives events, but which process this is shows only once metrics
+        // arrive; the sender opens no connection until the first event.
+        BatchSettings eventBatch = settings.deriveEvents ? BatchSettings.read(options) : null;
+        Sender eventSender =
+                settings.deriveEvents
+                        ? Sender.create(connection, EventExporter.exportMethod(Signal.METRICS))
+                        : null;
         Sender sender = Sender.create(connection, SkyWalkingMetricReporter.EXPORT_METHOD);
         LOG.info(
-                "{} {} reporting with endpoint={}, {}, {}",
+                "{} {} reporting with endpoint={}, {}, {}{}",
                 PluginVersion.NAME,
                 PluginVersion.version(),
                 sender.target(),
                 connection,
-                settings);
-        return new SkyWalkingMetricReporter(connection, settings, sender);
+                settings,
+                eventBatch == null
+                        ? ""
+                        : ", events to " + eventSender.target() + " (" + eventBatch + ")");
+        return new SkyWalkingMetricReporter(connection, settings, sender, eventSender, eventBatch);
     }
 }

@@ -185,6 +185,7 @@ public final class SkyWalkingReporterOptions {
                             + " slow, what does not fit is dropped and counted in the reporter's"
                             + " own metrics (`spansDropped`, `eventsDropped`). From 16 to"
                             + " 1000000.",
+                    Signal.METRICS,
                     Signal.TRACES,
                     Signal.EVENTS);
 

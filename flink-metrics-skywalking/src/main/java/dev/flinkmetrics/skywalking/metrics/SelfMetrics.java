@@ -13,6 +13,7 @@
  */
 package dev.flinkmetrics.skywalking.metrics;
 
+import dev.flinkmetrics.skywalking.transport.BatchCounters;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,7 +23,9 @@ import org.apache.flink.metrics.Gauge;
 /**
  * The reporter's own numbers. They travel with the other series, on the first resource of the
  * process, under names starting {@code flink_reporter_skywalking_}, so any OTLP backend or a custom
- * OAP rule can chart them. Both presets send them.
+ * OAP rule can chart them. Both presets send them. The span and event counts are the process's,
+ * whichever reporter of this plugin sent them (the trace and event reporters have no metrics of
+ * their own to send them with).
  */
 final class SelfMetrics {
 
@@ -61,7 +64,11 @@ final class SelfMetrics {
                 own("pointsDropped", counter(pointsDropped)),
                 own("readFailures", counter(readFailures)),
                 own("lastExportDurationMs", gauge(lastExportDurationMs)),
-                own("lastExportBytes", gauge(lastExportBytes)));
+                own("lastExportBytes", gauge(lastExportBytes)),
+                own("spansExported", counter(BatchCounters.SPANS.exported)),
+                own("spansDropped", counter(BatchCounters.SPANS.dropped)),
+                own("eventsExported", counter(BatchCounters.EVENTS.exported)),
+                own("eventsDropped", counter(BatchCounters.EVENTS.dropped)));
     }
 
     private static SeriesRegistry.OwnMetric own(String name, org.apache.flink.metrics.Metric m) {

@@ -13,9 +13,13 @@
  */
 package dev.flinkmetrics.skywalking.metrics;
 
+import dev.flinkmetrics.skywalking.config.BatchSettings;
 import dev.flinkmetrics.skywalking.config.ConnectionSettings;
 import dev.flinkmetrics.skywalking.config.MetricsSettings;
 import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
+import dev.flinkmetrics.skywalking.events.EventExporter;
+import dev.flinkmetrics.skywalking.events.MetricEventDeriver;
+import dev.flinkmetrics.skywalking.events.SkyWalkingEvent;
 import dev.flinkmetrics.skywalking.transport.Delivery;
 import dev.flinkmetrics.skywalking.transport.ExportMethod;
 import dev.flinkmetrics.skywalking.transport.Sender;
@@ -42,6 +46,11 @@ import org.slf4j.LoggerFactory;
  * between all reporters, only reads the values and hands them to the export thread; it never waits
  * on the network and never throws. The export thread encodes and sends (see {@link
  * MetricsExporter}).
+ *
+ * <p>With {@code derive-events}, the JobManager's job and TaskManager metrics also feed a {@link
+ * MetricEventDeriver}, which turns their changes into SkyWalking events at each report; the event
+ * exporter and its thread are made when the first such metric is registered, so TaskManagers run
+ * none.
  */
 @Internal
 public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled {
@@ -73,11 +82,31 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
     private final SeriesRegistry.ReadProblems problems = new SeriesRegistry.ReadProblems();
     private volatile Future<?> lastExport;
 
+    // Derived events; all null without derive-events.
+    private final MetricEventDeriver deriver;
+    private final Sender eventSender;
+    private final ConnectionSettings connection;
+    private final BatchSettings eventBatch;
+    private EventExporter eventExporter; // made on first use, guarded by this
+
     SkyWalkingMetricReporter(
             ConnectionSettings connection,
             MetricsSettings settings,
             Sender sender,
+            Sender eventSender,
+            BatchSettings eventBatch,
             LongSupplier wallClockNanos) {
+        this.connection = connection;
+        this.eventSender = eventSender;
+        this.eventBatch = eventBatch;
+        this.deriver =
+                eventSender == null
+                        ? null
+                        : new MetricEventDeriver(
+                                settings.source,
+                                settings.filterLabelValueCharacters,
+                                this::sendDerived,
+                                () -> TimeUnit.NANOSECONDS.toMillis(wallClockNanos.getAsLong()));
         this.timeoutMillis = connection.timeoutMillis;
         this.wallClockNanos = wallClockNanos;
         this.translator = new SeriesTranslator(settings);
@@ -93,11 +122,41 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
     /** A reporter sending through {@code sender}, which it closes on {@link #close()}. */
     public SkyWalkingMetricReporter(
             ConnectionSettings connection, MetricsSettings settings, Sender sender) {
+        this(connection, settings, sender, null, null);
+    }
+
+    /**
+     * A reporter that also derives events from the metrics and sends them through {@code
+     * eventSender} (null: derives none). It closes both senders on {@link #close()}.
+     */
+    public SkyWalkingMetricReporter(
+            ConnectionSettings connection,
+            MetricsSettings settings,
+            Sender sender,
+            Sender eventSender,
+            BatchSettings eventBatch) {
         this(
                 connection,
                 settings,
                 sender,
+                eventSender,
+                eventBatch,
                 () -> TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis()));
+    }
+
+    /** Queues a derived event; the exporter is made on the first. Never blocks. */
+    private void sendDerived(SkyWalkingEvent event) {
+        EventExporter exporter;
+        synchronized (this) {
+            if (eventExporter == null) {
+                if (closed.get()) {
+                    return;
+                }
+                eventExporter = new EventExporter(connection, eventBatch, eventSender);
+            }
+            exporter = eventExporter;
+        }
+        exporter.offer(event);
     }
 
     @Override
@@ -107,6 +166,18 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
 
     @Override
     public void notifyOfAddedMetric(Metric metric, String metricName, MetricGroup group) {
+        if (deriver != null) {
+            try {
+                deriver.added(metricName, metric, group);
+            } catch (RuntimeException e) {
+                logOnce(
+                        "derive " + metricName,
+                        true,
+                        "Metric {} feeds no events: {}",
+                        metricName,
+                        e.toString());
+            }
+        }
         try {
             SeriesTranslator.SeriesId id = translator.translate(metricName, group);
             if (id == null) {
@@ -165,6 +236,18 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
 
     @Override
     public void notifyOfRemovedMetric(Metric metric, String metricName, MetricGroup group) {
+        if (deriver != null) {
+            try {
+                deriver.removed(metricName, metric, group);
+            } catch (RuntimeException e) {
+                logOnce(
+                        "derive " + metricName,
+                        true,
+                        "Metric {} feeds no events: {}",
+                        metricName,
+                        e.toString());
+            }
+        }
         try {
             SeriesTranslator.SeriesId id = translator.translate(metricName, group);
             if (id != null) {
@@ -190,6 +273,13 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
     public void report() {
         if (closed.get()) {
             return;
+        }
+        if (deriver != null) {
+            try {
+                deriver.derive();
+            } catch (Throwable t) {
+                logOnce("derive", true, "Deriving events failed and was skipped: {}", t.toString());
+            }
         }
         if (!exporter.tryBegin()) {
             self.cyclesSkipped.incrementAndGet();
@@ -272,7 +362,23 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
             LOG.debug("The final export failed.", e);
         } finally {
             exporter.shutdown();
+            closeEvents();
             LOG.info("Reporter for {} closed.", exporter.target());
+        }
+    }
+
+    private void closeEvents() {
+        if (eventSender == null) {
+            return;
+        }
+        EventExporter events;
+        synchronized (this) {
+            events = eventExporter;
+        }
+        if (events != null) {
+            events.close(); // closes the sender too
+        } else {
+            eventSender.close();
         }
     }
 
@@ -293,6 +399,11 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
             }
         }
         return true;
+    }
+
+    /** The event deriver, or null without derive-events; for tests. */
+    MetricEventDeriver deriver() {
+        return deriver;
     }
 
     /** The reporter's own numbers; for tests and benchmarks. */

@@ -58,10 +58,10 @@ public final class BatchExporter<T> implements AutoCloseable {
 
     /** One encoded request. */
     public static final class Request {
-        final byte[] bytes;
-        final int length;
-        final int items;
-        final int sent;
+        public final byte[] bytes;
+        public final int length;
+        public final int items;
+        public final int sent;
 
         /**
          * @param items how many batch items the request consumed

@@ -41,18 +41,35 @@ public final class ExportMethod {
      */
     final boolean streamed;
 
+    /** The Content-Type of a request over HTTP. */
+    final String httpContentType;
+
+    /**
+     * What to check when the receiver refuses a request as invalid (gRPC INVALID_ARGUMENT, HTTP
+     * 400), or null for the general hint.
+     */
+    final String invalidHint;
+
     /** A unary method. */
     public ExportMethod(String grpcMethod, String httpPath, String what, String oapSetting) {
-        this(grpcMethod, httpPath, what, oapSetting, false);
+        this(grpcMethod, httpPath, what, oapSetting, false, "application/x-protobuf", null);
     }
 
     private ExportMethod(
-            String grpcMethod, String httpPath, String what, String oapSetting, boolean streamed) {
+            String grpcMethod,
+            String httpPath,
+            String what,
+            String oapSetting,
+            boolean streamed,
+            String httpContentType,
+            String invalidHint) {
         this.grpcMethod = grpcMethod;
         this.httpPath = httpPath;
         this.what = what;
         this.oapSetting = oapSetting;
         this.streamed = streamed;
+        this.httpContentType = httpContentType;
+        this.invalidHint = invalidHint;
     }
 
     /**
@@ -61,7 +78,20 @@ public final class ExportMethod {
      */
     public static ExportMethod streamed(
             String grpcMethod, String httpPath, String what, String oapSetting) {
-        return new ExportMethod(grpcMethod, httpPath, what, oapSetting, true);
+        return new ExportMethod(
+                grpcMethod, httpPath, what, oapSetting, true, "application/x-protobuf", null);
+    }
+
+    /** This method, with requests over HTTP sent as {@code contentType}. */
+    public ExportMethod withHttpContentType(String contentType) {
+        return new ExportMethod(
+                grpcMethod, httpPath, what, oapSetting, streamed, contentType, invalidHint);
+    }
+
+    /** This method, with {@code hint} logged when the receiver refuses a request as invalid. */
+    public ExportMethod withInvalidHint(String hint) {
+        return new ExportMethod(
+                grpcMethod, httpPath, what, oapSetting, streamed, httpContentType, hint);
     }
 
     /** True for a client-streaming method. */

@@ -51,6 +51,10 @@ final class FailoverSender implements Sender {
 
     private final ConnectionSettings connection;
     private final String defaultPath;
+
+    /** What is sent, for the failover log lines: two reporters may fail over the same node. */
+    private final String what;
+
     private final Credentials credentials;
     private final Function<Node, Sender> senderFactory;
     private final Function<String, InetAddress[]> resolver;
@@ -68,14 +72,15 @@ final class FailoverSender implements Sender {
 
     FailoverSender(
             ConnectionSettings connection,
-            String defaultPath,
+            ExportMethod method,
             Credentials credentials,
             Function<Node, Sender> senderFactory,
             Function<String, InetAddress[]> resolver,
             long resolveEveryNanos) {
         this.connection = connection;
         this.resolveEveryNanos = resolveEveryNanos;
-        this.defaultPath = defaultPath;
+        this.defaultPath = method.httpPath;
+        this.what = method.what;
         this.credentials = credentials;
         this.senderFactory = senderFactory;
         this.resolver = resolver;
@@ -124,8 +129,9 @@ final class FailoverSender implements Sender {
                 current = (current + 1) % nodes.size();
                 if (failed.add(node)) {
                     LOG.warn(
-                            "OAP node {} failed: {}; sending to {} instead.",
+                            "OAP node {} failed for {}: {}; sending to {} instead.",
                             node,
+                            what,
                             e.getMessage(),
                             nodes.get(current));
                 }

@@ -109,4 +109,11 @@ final class Failures {
                 message,
                 "The OAP could not process this request; its log says why.");
     }
+
+    /** Refused as invalid: the method's own hint when it has one. */
+    static ExportException invalid(String message, ExportMethod method) {
+        return method.invalidHint == null
+                ? notProcessed(message)
+                : new ExportException(Kind.REJECTED, message, method.invalidHint);
+    }
 }

@@ -214,6 +214,8 @@ final class GrpcSender implements Sender {
                 return Failures.credentialsRefused(message);
             case UNIMPLEMENTED:
                 return Failures.notServedOverGrpc(message, method);
+            case INVALID_ARGUMENT:
+                return Failures.invalid(message, method);
             default:
                 return Failures.notProcessed(message);
         }

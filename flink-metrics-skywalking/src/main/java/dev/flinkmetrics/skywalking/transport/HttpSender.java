@@ -86,7 +86,7 @@ final class HttpSender implements Sender {
             http.setReadTimeout(timeoutMillis);
             http.setRequestMethod("POST");
             http.setDoOutput(true);
-            http.setRequestProperty("Content-Type", "application/x-protobuf");
+            http.setRequestProperty("Content-Type", method.httpContentType);
             http.setRequestProperty("User-Agent", PluginVersion.NAME);
             for (Map.Entry<String, String> header : credentials.headers().entrySet()) {
                 http.setRequestProperty(header.getKey(), header.getValue());
@@ -122,6 +122,8 @@ final class HttpSender implements Sender {
     private ExportException classify(int code, String reason) {
         String message = "HTTP " + code + (reason == null ? "" : " " + reason);
         switch (code) {
+            case 400:
+                return Failures.invalid(message, method);
             case 401:
             case 403:
                 return Failures.credentialsRefused(message);

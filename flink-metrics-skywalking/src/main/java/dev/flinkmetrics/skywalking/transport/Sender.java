@@ -40,7 +40,7 @@ public interface Sender extends AutoCloseable {
         }
         return new FailoverSender(
                 connection,
-                method.httpPath,
+                method,
                 credentials,
                 senders,
                 FailoverSender::resolveHost,

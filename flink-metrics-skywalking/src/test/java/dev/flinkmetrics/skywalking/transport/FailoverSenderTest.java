@@ -89,7 +89,7 @@ class FailoverSenderTest {
         Credentials credentials = new Credentials(connection);
         return new FailoverSender(
                 connection,
-                METRICS.httpPath,
+                METRICS,
                 credentials,
                 node -> new GrpcSender(connection, METRICS, node, credentials, null),
                 host -> host.equals("oap-headless.skywalking") ? dns.get() : new InetAddress[0],

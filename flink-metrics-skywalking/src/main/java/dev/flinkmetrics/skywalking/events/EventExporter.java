@@ -1,0 +1,99 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking.events;
+
+import dev.flinkmetrics.skywalking.config.BatchSettings;
+import dev.flinkmetrics.skywalking.config.ConnectionSettings;
+import dev.flinkmetrics.skywalking.config.Signal;
+import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
+import dev.flinkmetrics.skywalking.transport.BatchCounters;
+import dev.flinkmetrics.skywalking.transport.BatchExporter;
+import dev.flinkmetrics.skywalking.transport.Delivery;
+import dev.flinkmetrics.skywalking.transport.ExportMethod;
+import dev.flinkmetrics.skywalking.transport.Sender;
+import org.apache.flink.annotation.Internal;
+
+/**
+ * Sends events to the OAP's event receiver from a bounded queue on a thread of its own: protobuf
+ * over gRPC ({@code EventService/collect}), JSON over HTTP ({@code /v3/events}). {@link #offer}
+ * never blocks; counts go to {@link BatchCounters#EVENTS}.
+ */
+@Internal
+public final class EventExporter implements AutoCloseable {
+
+    /** The self-metric that counts events not sent. */
+    static final String DROPPED_COUNTER = "eventsDropped";
+
+    private final BatchExporter<SkyWalkingEvent> exporter;
+
+    /** A sender made with {@link #exportMethod(Signal)}, closed by {@link #close()}. */
+    public EventExporter(ConnectionSettings connection, BatchSettings batch, Sender sender) {
+        BatchExporter.Encoder<SkyWalkingEvent> encoder =
+                connection.protocol == ConnectionSettings.Protocol.GRPC
+                        ? new EventProtoEncoder()
+                        : new EventJsonEncoder();
+        this.exporter =
+                new BatchExporter<>(
+                        "events",
+                        batch.queueSize,
+                        batch.maxRequestBytes,
+                        connection.timeoutMillis,
+                        new Delivery(sender, "Events", DROPPED_COUNTER),
+                        encoder,
+                        BatchCounters.EVENTS);
+    }
+
+    /**
+     * Where events go, for the reporter whose options are under {@code signal}'s prefix: the hint
+     * for a refused event names that reporter's {@code layer} key.
+     */
+    public static ExportMethod exportMethod(Signal signal) {
+        return ExportMethod.streamed(
+                        "skywalking.v3.EventService/collect",
+                        "/v3/events",
+                        "SkyWalking events",
+                        "the event receiver enabled (SW_RECEIVER_EVENT, on by default)")
+                .withHttpContentType("application/json")
+                .withInvalidHint(
+                        "The OAP refused the events as invalid. OAPs before 10.3 have no FLINK"
+                                + " layer and refuse every event that carries it: set "
+                                + signal.keyPrefix()
+                                + SkyWalkingReporterOptions.LAYER.key
+                                + " to GENERAL there.");
+    }
+
+    /**
+     * Queues an event. Never blocks.
+     *
+     * @return false when it was dropped
+     */
+    public boolean offer(SkyWalkingEvent event) {
+        return exporter.offer(event);
+    }
+
+    public String target() {
+        return exporter.target();
+    }
+
+    /** Events waiting, for tests. */
+    int queued() {
+        return exporter.queued();
+    }
+
+    /** Sends what is queued within the timeout, then stops. */
+    @Override
+    public void close() {
+        exporter.close();
+    }
+}

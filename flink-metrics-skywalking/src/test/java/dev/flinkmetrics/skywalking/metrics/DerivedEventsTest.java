@@ -1,0 +1,285 @@
+/*
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package dev.flinkmetrics.skywalking.metrics;
+
+import static dev.flinkmetrics.skywalking.testing.TestGroups.group;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flinkmetrics.skywalking.testing.EventTestServer;
+import dev.flinkmetrics.skywalking.testing.ReporterHarness;
+import dev.flinkmetrics.skywalking.testing.TestGroups;
+import dev.flinkmetrics.skywalking.testing.swevent.Event;
+import dev.flinkmetrics.skywalking.testing.swevent.Type;
+import dev.flinkmetrics.skywalking.transport.BatchCounters;
+import io.grpc.Status;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.logging.log4j.Level;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Events derived from the JobManager's metrics as Flink 1.16 registers them by default. */
+class DerivedEventsTest {
+
+    @RegisterExtension
+    final ReporterHarness harness =
+            ReporterHarness.withoutReceiver("cluster", "legacy", "layer", "GENERAL");
+
+    private EventTestServer server;
+
+    /** The job's status, as Flink's JobStatusMetrics keeps it; read by the gauges below. */
+    private volatile String status = "INITIALIZING";
+
+    private final AtomicLong restarts = new AtomicLong();
+    private final AtomicLong failedCheckpoints = new AtomicLong();
+    private final AtomicLong taskManagers = new AtomicLong();
+    private MetricGroup jobGroup;
+    private final Map<String, Gauge<Long>> jobGauges = new LinkedHashMap<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        server = new EventTestServer();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        harness.closeReporters();
+        server.close();
+    }
+
+    private SkyWalkingMetricReporter reporter(String... keyValues) {
+        SkyWalkingMetricReporter reporter = harness.reporter(keyValues);
+        MetricGroup jm = group("jobmanager", TestGroups.jobManagerVariables());
+        reporter.notifyOfAddedMetric(
+                (Gauge<Integer>) () -> (int) taskManagers.get(), "numRegisteredTaskManagers", jm);
+        Map<String, String> variables = TestGroups.jobManagerVariables();
+        variables.put("<job_id>", "b7f5e0ab6e8c4e3b9a0c1d2e3f405162");
+        variables.put("<job_name>", "legacy job");
+        jobGroup = group("jobmanager.job", variables);
+        // metrics.job.status.enable: CURRENT_TIME, Flink's default: <status>Time per status.
+        for (String s :
+                new String[] {
+                    "initializing", "created", "running", "failing", "cancelling", "restarting"
+                }) {
+            Gauge<Long> time = () -> status.equalsIgnoreCase(s) ? 1234L : 0L;
+            jobGauges.put(s + "Time", time);
+            reporter.notifyOfAddedMetric(time, s + "Time", jobGroup);
+        }
+        Gauge<Long> numRestarts = restarts::get;
+        Gauge<Long> failed = failedCheckpoints::get;
+        Gauge<Long> uptime = () -> 0L;
+        jobGauges.put("numRestarts", numRestarts);
+        jobGauges.put("numberOfFailedCheckpoints", failed);
+        jobGauges.put("uptime", uptime);
+        for (Map.Entry<String, Gauge<Long>> g : jobGauges.entrySet()) {
+            if (!g.getKey().endsWith("Time")) {
+                reporter.notifyOfAddedMetric(g.getValue(), g.getKey(), jobGroup);
+            }
+        }
+        return reporter;
+    }
+
+    private void removeJob(SkyWalkingMetricReporter reporter) {
+        for (Map.Entry<String, Gauge<Long>> g : jobGauges.entrySet()) {
+            reporter.notifyOfRemovedMetric(g.getValue(), g.getKey(), jobGroup);
+        }
+    }
+
+    @Test
+    void statusRestartsFailedCheckpointsAndTaskManagersBecomeEvents() throws Exception {
+        SkyWalkingMetricReporter reporter = reporter("endpoint", server.endpoint());
+        taskManagers.set(2);
+        status = "RUNNING";
+        reporter.report();
+        assertThat(server.awaitEvents(e -> e.size() >= 2, 10_000)).isTrue();
+
+        status = "RESTARTING";
+        restarts.set(1);
+        reporter.report();
+        status = "RUNNING";
+        failedCheckpoints.set(2);
+        taskManagers.set(1);
+        reporter.report();
+        reporter.report(); // nothing changed: nothing sent
+        status = "CANCELLING";
+        reporter.report();
+        removeJob(reporter);
+
+        assertThat(server.awaitEvents(e -> names(e).contains("JobEnded"), 10_000)).isTrue();
+        List<Event> events = server.events();
+        for (Event e : events) {
+            System.out.println(
+                    "derived "
+                            + e.getName()
+                            + " "
+                            + e.getType()
+                            + " "
+                            + e.getUuid()
+                            + " ["
+                            + e.getStartTime()
+                            + ".."
+                            + e.getEndTime()
+                            + "] "
+                            + e.getSource().getEndpoint()
+                            + ": "
+                            + e.getMessage());
+        }
+        assertThat(names(events))
+                .containsExactly(
+                        "JobStatusChange", // RUNNING
+                        "TaskManagerRegistered",
+                        "JobStatusChange", // RESTARTING, started
+                        "JobRestart",
+                        "JobStatusChange", // RESTARTING, ended
+                        "JobStatusChange", // RUNNING
+                        "Checkpoint",
+                        "TaskManagerLost",
+                        "JobStatusChange", // CANCELLING, started
+                        "JobStatusChange", // CANCELLING, ended
+                        "JobEnded");
+        assertThat(events)
+                .allSatisfy(
+                        e -> {
+                            assertThat(e.getSource().getService()).isEqualTo("flink::legacy");
+                            assertThat(e.getLayer()).isEqualTo("GENERAL");
+                            assertThat(e.getSource().getServiceInstance()).isEmpty();
+                            assertThat(e.getParametersMap())
+                                    .containsEntry("derivedFrom", "metrics");
+                        });
+        assertThat(events)
+                .filteredOn(e -> !e.getName().startsWith("TaskManager"))
+                .allSatisfy(e -> assertThat(e.getSource().getEndpoint()).isEqualTo("legacy_job"));
+        assertThat(events)
+                .filteredOn(e -> e.getName().startsWith("TaskManager"))
+                .allSatisfy(e -> assertThat(e.getSource().getEndpoint()).isEmpty());
+
+        Event restart = events.get(3);
+        assertThat(restart.getType()).isEqualTo(Type.Error);
+        assertThat(restart.getMessage())
+                .isEqualTo("Job legacy job restarted after a failure (1 restarts in all)");
+        assertThat(events.get(2).getUuid()).isEqualTo(events.get(4).getUuid());
+        assertThat(events.get(2).getEndTime()).isZero();
+        assertThat(events.get(4).getEndTime()).isGreaterThanOrEqualTo(events.get(2).getStartTime());
+        assertThat(events.get(6).getType()).isEqualTo(Type.Error);
+        assertThat(events.get(6).getMessage())
+                .isEqualTo("2 checkpoints of job legacy job failed (2 failed in all)");
+        assertThat(events.get(7).getMessage()).isEqualTo("1 TaskManager lost; 1 registered now");
+        assertThat(events.get(7).getType()).isEqualTo(Type.Error);
+        assertThat(events.get(10).getMessage())
+                .isEqualTo(
+                        "Job legacy job ended (its metrics were removed); last status seen:"
+                                + " CANCELLING");
+        assertThat(events.stream().map(Event::getUuid).distinct().count()).isEqualTo(9);
+    }
+
+    @Test
+    void withoutDeriveEventsNothingIsDerived() throws Exception {
+        SkyWalkingMetricReporter reporter =
+                reporter("endpoint", server.endpoint(), "derive-events", "false");
+        assertThat(reporter.deriver()).isNull();
+        status = "RUNNING";
+        taskManagers.set(1);
+        reporter.report();
+        Thread.sleep(500);
+        assertThat(server.calls()).isZero();
+    }
+
+    @Test
+    void theNativeKindsAreNotDerivedWhileTheEventReporterIsOpen() throws Exception {
+        SkyWalkingMetricReporter reporter = reporter("endpoint", server.endpoint());
+        org.apache.flink.events.reporter.EventReporter events =
+                new dev.flinkmetrics.skywalking.SkyWalkingEventReporterFactory()
+                        .createEventReporter(
+                                TestGroups.properties(
+                                        "endpoint", server.endpoint(), "cluster", "x"));
+        events.open(new org.apache.flink.metrics.MetricConfig());
+        try {
+            status = "RUNNING";
+            restarts.set(3);
+            failedCheckpoints.set(1);
+            taskManagers.set(1);
+            reporter.report();
+            removeJob(reporter);
+            assertThat(server.awaitEvents(e -> !e.isEmpty(), 10_000)).isTrue();
+            Thread.sleep(500);
+            assertThat(names(server.events())).containsExactly("TaskManagerRegistered");
+        } finally {
+            events.close();
+        }
+    }
+
+    @Test
+    void aRefusedLayerIsOneWarningNamingTheOptionAndReportNeverWaits() throws Exception {
+        server.acceptLayers("GENERAL");
+        SkyWalkingMetricReporter reporter =
+                reporter("endpoint", server.endpoint(), "layer", "FLINK", "timeout", "1 s");
+        for (int i = 0; i < 5; i++) {
+            taskManagers.set(i + 1);
+            reporter.report();
+            Thread.sleep(100);
+        }
+        assertThat(server.awaitCalls(2, 10_000)).isTrue();
+        Thread.sleep(300);
+        assertThat(server.events()).isEmpty();
+        assertThat(harness.log().at(Level.WARN))
+                .filteredOn(m -> m.contains("INVALID_ARGUMENT"))
+                .singleElement()
+                .asString()
+                .contains("metrics.reporter.<name>.layer")
+                .contains("GENERAL");
+
+        // A receiver that stalls: report() still only reads and queues.
+        server.acceptLayers("GENERAL", "FLINK");
+        server.delay(3000);
+        long dropped = BatchCounters.EVENTS.dropped.get();
+        for (int i = 0; i < 20; i++) {
+            taskManagers.set(100 + i);
+            long start = System.nanoTime();
+            reporter.report();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(100);
+        }
+        assertThat(BatchCounters.EVENTS.dropped.get()).isGreaterThanOrEqualTo(dropped);
+    }
+
+    @Test
+    void unimplementedNamesTheOapSettingOnce() throws Exception {
+        server.failWith(Status.UNIMPLEMENTED);
+        SkyWalkingMetricReporter reporter = reporter("endpoint", server.endpoint());
+        for (int i = 0; i < 4; i++) {
+            taskManagers.set(i + 1);
+            reporter.report();
+            Thread.sleep(150);
+        }
+        assertThat(server.awaitCalls(2, 10_000)).isTrue();
+        Thread.sleep(300);
+        assertThat(harness.log().at(Level.WARN))
+                .filteredOn(m -> m.contains("UNIMPLEMENTED"))
+                .singleElement()
+                .asString()
+                .contains("SW_RECEIVER_EVENT")
+                .contains("11800");
+    }
+
+    private static List<String> names(List<Event> events) {
+        return events.stream().map(Event::getName).collect(Collectors.toList());
+    }
+}
