@@ -41,11 +41,11 @@ import java.util.function.Predicate;
  * (client streaming) on 127.0.0.1 and decodes each message with the classes generated from the
  * test's copy of the event contract. Like the OAP, an event whose layer it does not know ends the
  * whole stream with INVALID_ARGUMENT. It also accepts OTLP metrics and drops them, so that a metric
- * reporter can point at it.
+ * reporter can point at it. {@link OtlpTestServer} mounts the same {@link Events} service.
  */
 public final class EventTestServer implements AutoCloseable {
 
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES =
+    static final MethodDescriptor.Marshaller<byte[]> BYTES =
             new MethodDescriptor.Marshaller<byte[]>() {
                 @Override
                 public InputStream stream(byte[] value) {
@@ -56,7 +56,7 @@ public final class EventTestServer implements AutoCloseable {
                 public byte[] parse(InputStream stream) {
                     try {
                         ByteArrayOutputStream out = new ByteArrayOutputStream();
-                        byte[] buf = new byte[4096];
+                        byte[] buf = new byte[8192];
                         int n;
                         while ((n = stream.read(buf)) > 0) {
                             out.write(buf, 0, n);
@@ -68,13 +68,149 @@ public final class EventTestServer implements AutoCloseable {
                 }
             };
 
-    private final List<Event> events = new CopyOnWriteArrayList<>();
-    private final AtomicInteger calls = new AtomicInteger();
+    /**
+     * The event service and what it received; mounted by this server and by {@link OtlpTestServer}.
+     */
+    public static final class Events {
+        private final List<Event> events = new CopyOnWriteArrayList<>();
+        private final AtomicInteger calls = new AtomicInteger();
+        private final Object changes = new Object();
+        private volatile Status failWith;
+        private volatile long delayMillis;
+        private volatile Set<String> layers = new HashSet<>(Arrays.asList("GENERAL", "FLINK"));
+
+        ServerServiceDefinition definition() {
+            MethodDescriptor<byte[], byte[]> collect =
+                    MethodDescriptor.<byte[], byte[]>newBuilder()
+                            .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
+                            .setFullMethodName("skywalking.v3.EventService/collect")
+                            .setRequestMarshaller(BYTES)
+                            .setResponseMarshaller(BYTES)
+                            .build();
+            return ServerServiceDefinition.builder("skywalking.v3.EventService")
+                    .addMethod(collect, this::collect)
+                    .build();
+        }
+
+        /**
+         * One call of the event stream: each message an event, answered when the client is done.
+         */
+        private ServerCall.Listener<byte[]> collect(
+                ServerCall<byte[], byte[]> call, io.grpc.Metadata h) {
+            calls.incrementAndGet();
+            call.request(1);
+            return new ServerCall.Listener<byte[]>() {
+                private final List<Event> stream = new ArrayList<>();
+                private boolean ended;
+
+                @Override
+                public void onMessage(byte[] message) {
+                    if (ended) {
+                        return;
+                    }
+                    try {
+                        Event event = Event.parseFrom(message);
+                        if (!layers.contains(event.getLayer())) {
+                            ended = true;
+                            call.close(
+                                    Status.INVALID_ARGUMENT.withDescription(
+                                            "layer '" + event.getLayer() + "' is not known"),
+                                    new io.grpc.Metadata());
+                            changed();
+                            return;
+                        }
+                        stream.add(event);
+                    } catch (IOException e) {
+                        ended = true;
+                        call.close(
+                                Status.INTERNAL.withDescription(e.toString()),
+                                new io.grpc.Metadata());
+                        return;
+                    }
+                    call.request(1);
+                }
+
+                @Override
+                public void onHalfClose() {
+                    if (ended) {
+                        return;
+                    }
+                    sleep(delayMillis);
+                    Status status = failWith;
+                    if (status != null) {
+                        call.close(status, new io.grpc.Metadata());
+                    } else {
+                        events.addAll(stream);
+                        call.sendHeaders(new io.grpc.Metadata());
+                        call.sendMessage(Commands.getDefaultInstance().toByteArray());
+                        call.close(Status.OK, new io.grpc.Metadata());
+                    }
+                    changed();
+                }
+            };
+        }
+
+        /** Ends every call with this status (null: accept). */
+        public void failWith(Status status) {
+            this.failWith = status;
+        }
+
+        /** Waits this long before answering a call. */
+        public void delay(long millis) {
+            this.delayMillis = millis;
+        }
+
+        /** The layers accepted, as an OAP of a given version knows them; others are refused. */
+        public void acceptLayers(String... accepted) {
+            this.layers = new HashSet<>(Arrays.asList(accepted));
+        }
+
+        public int calls() {
+            return calls.get();
+        }
+
+        public List<Event> events() {
+            return new ArrayList<>(events);
+        }
+
+        /** Waits until the events received so far match. */
+        public boolean awaitEvents(Predicate<List<Event>> condition, long timeoutMillis)
+                throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            synchronized (changes) {
+                while (!condition.test(events())) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(
+                            changes, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+                }
+                return true;
+            }
+        }
+
+        /** Waits until at least this many calls have ended, accepted or not. */
+        public boolean awaitCalls(int count, long timeoutMillis) throws InterruptedException {
+            long deadline = System.currentTimeMillis() + timeoutMillis;
+            while (calls.get() < count) {
+                if (System.currentTimeMillis() > deadline) {
+                    return false;
+                }
+                Thread.sleep(20);
+            }
+            return true;
+        }
+
+        private void changed() {
+            synchronized (changes) {
+                changes.notifyAll();
+            }
+        }
+    }
+
+    private final Events service = new Events();
     private final AtomicInteger metricCalls = new AtomicInteger();
-    private final Object changes = new Object();
-    private volatile Status failWith;
-    private volatile long delayMillis;
-    private volatile Set<String> layers = new HashSet<>(Arrays.asList("GENERAL", "FLINK"));
     private int port;
     private Server server;
 
@@ -83,13 +219,6 @@ public final class EventTestServer implements AutoCloseable {
     }
 
     private synchronized void start(int requestedPort) throws IOException {
-        MethodDescriptor<byte[], byte[]> collect =
-                MethodDescriptor.<byte[], byte[]>newBuilder()
-                        .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
-                        .setFullMethodName("skywalking.v3.EventService/collect")
-                        .setRequestMarshaller(BYTES)
-                        .setResponseMarshaller(BYTES)
-                        .build();
         MethodDescriptor<byte[], byte[]> metrics =
                 MethodDescriptor.<byte[], byte[]>newBuilder()
                         .setType(MethodDescriptor.MethodType.UNARY)
@@ -100,10 +229,7 @@ public final class EventTestServer implements AutoCloseable {
                         .build();
         server =
                 NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", requestedPort))
-                        .addService(
-                                ServerServiceDefinition.builder("skywalking.v3.EventService")
-                                        .addMethod(collect, this::collect)
-                                        .build())
+                        .addService(service.definition())
                         .addService(
                                 ServerServiceDefinition.builder(
                                                 "opentelemetry.proto.collector.metrics.v1.MetricsService")
@@ -112,61 +238,6 @@ public final class EventTestServer implements AutoCloseable {
                         .build()
                         .start();
         port = server.getPort();
-    }
-
-    /** One call of the event stream: each message an event, answered when the client is done. */
-    private ServerCall.Listener<byte[]> collect(
-            ServerCall<byte[], byte[]> call, io.grpc.Metadata h) {
-        calls.incrementAndGet();
-        call.request(1);
-        return new ServerCall.Listener<byte[]>() {
-            private final List<Event> stream = new ArrayList<>();
-            private boolean ended;
-
-            @Override
-            public void onMessage(byte[] message) {
-                if (ended) {
-                    return;
-                }
-                try {
-                    Event event = Event.parseFrom(message);
-                    if (!layers.contains(event.getLayer())) {
-                        ended = true;
-                        call.close(
-                                Status.INVALID_ARGUMENT.withDescription(
-                                        "layer '" + event.getLayer() + "' is not known"),
-                                new io.grpc.Metadata());
-                        changed();
-                        return;
-                    }
-                    stream.add(event);
-                } catch (IOException e) {
-                    ended = true;
-                    call.close(
-                            Status.INTERNAL.withDescription(e.toString()), new io.grpc.Metadata());
-                    return;
-                }
-                call.request(1);
-            }
-
-            @Override
-            public void onHalfClose() {
-                if (ended) {
-                    return;
-                }
-                sleep(delayMillis);
-                Status status = failWith;
-                if (status != null) {
-                    call.close(status, new io.grpc.Metadata());
-                } else {
-                    events.addAll(stream);
-                    call.sendHeaders(new io.grpc.Metadata());
-                    call.sendMessage(Commands.getDefaultInstance().toByteArray());
-                    call.close(Status.OK, new io.grpc.Metadata());
-                }
-                changed();
-            }
-        };
     }
 
     private ServerCall.Listener<byte[]> metrics(
@@ -198,27 +269,24 @@ public final class EventTestServer implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
-    /** Ends every call with this status (null: accept). */
     public void failWith(Status status) {
-        this.failWith = status;
+        service.failWith(status);
     }
 
-    /** Waits this long before answering a call. */
     public void delay(long millis) {
-        this.delayMillis = millis;
+        service.delay(millis);
     }
 
-    /** The layers accepted, as an OAP of a given version knows them; others are refused. */
     public void acceptLayers(String... accepted) {
-        this.layers = new HashSet<>(Arrays.asList(accepted));
+        service.acceptLayers(accepted);
     }
 
     public int calls() {
-        return calls.get();
+        return service.calls();
     }
 
     public List<Event> events() {
-        return new ArrayList<>(events);
+        return service.events();
     }
 
     public void stop() throws InterruptedException {
@@ -230,39 +298,13 @@ public final class EventTestServer implements AutoCloseable {
         start(port);
     }
 
-    /** Waits until the events received so far match. */
     public boolean awaitEvents(Predicate<List<Event>> condition, long timeoutMillis)
             throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        synchronized (changes) {
-            while (!condition.test(events())) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                TimeUnit.NANOSECONDS.timedWait(
-                        changes, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
-            }
-            return true;
-        }
+        return service.awaitEvents(condition, timeoutMillis);
     }
 
-    /** Waits until at least this many calls have ended, accepted or not. */
     public boolean awaitCalls(int count, long timeoutMillis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (calls.get() < count) {
-            if (System.currentTimeMillis() > deadline) {
-                return false;
-            }
-            Thread.sleep(20);
-        }
-        return true;
-    }
-
-    private void changed() {
-        synchronized (changes) {
-            changes.notifyAll();
-        }
+        return service.awaitCalls(count, timeoutMillis);
     }
 
     @Override

@@ -101,6 +101,7 @@ public final class OtlpTestServer implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<ExportTraceServiceRequest> traceRequests = new CopyOnWriteArrayList<>();
     private volatile boolean serveTraces = true;
+    private final EventTestServer.Events events = new EventTestServer.Events();
     private final AtomicInteger calls = new AtomicInteger();
     private final Object changes = new Object();
     private volatile Status failWith;
@@ -152,6 +153,8 @@ public final class OtlpTestServer implements AutoCloseable {
             builder.addService(
                     ServerInterceptors.intercept(new TraceService(), new HeaderCapture()));
         }
+        // The events the metric reporter derives go to its endpoint, as they would to an OAP.
+        builder.addService(events.definition());
         if (ssl != null) {
             builder.sslContext(ssl);
         }
@@ -171,6 +174,11 @@ public final class OtlpTestServer implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** SkyWalking events received on this server's endpoint, as an OAP's event receiver would. */
+    public EventTestServer.Events events() {
+        return events;
     }
 
     public String endpoint() {
