@@ -36,14 +36,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The one jar runs on every Flink from 1.16, but is compiled against the newest Flink API, which
- * has the trace (1.19) and event (2.x) reporter interfaces. So this test reads every compiled class
- * and checks, against the class files of the oldest supported API (flink-metrics-core and
- * flink-annotations {@code 1.16.3}, copied by the build into {@code target/oldest-flink-api}):
+ * has the trace (1.19) and event (2.1) reporter interfaces. So this test reads every compiled class
+ * and checks it against the class files of the oldest Flink API that can load it, copied by the
+ * build into {@code target/oldest-flink-api}: flink-metrics-core 1.16.3 for everything, 1.19.3 for
+ * the trace reporter, 2.1.0 for the event reporter.
  *
  * <ul>
- *   <li>a class links something 1.16 lacks (a class, a method or a field) only when it is one of
- *       the trace or event reporter classes, which Flink loads only through their own service
- *       entries;
+ *   <li>a class links something 1.16 lacks (a class, a method or a field) only when it is the trace
+ *       or the event reporter or its factory, which Flink loads only through their own service
+ *       entries, and those link nothing the oldest Flink with their API lacks (a Flink 1.19 span
+ *       has no {@code getChildren()}, for one);
  *   <li>no other class refers to such a class, directly or through another, so nothing the metric
  *       reporter loads can fail to link on 1.16.
  * </ul>
@@ -52,6 +54,10 @@ class FlinkApiLinkageTest {
 
     private static final Path CLASSES = Paths.get("target", "classes");
     private static final Path OLDEST_API = Paths.get("target", "oldest-flink-api");
+    private static final String TRACE_REPORTER =
+            "dev/flinkmetrics/skywalking/traces/SkyWalkingTraceReporter";
+    private static final String EVENT_REPORTER =
+            "dev/flinkmetrics/skywalking/events/SkyWalkingEventReporter";
     private static final String ROOT = "dev/flinkmetrics/skywalking/";
 
     /** Loaded only on a Flink that has the API they implement. */
@@ -62,28 +68,23 @@ class FlinkApiLinkageTest {
         ROOT + "events/"
     };
 
+    /** The oldest API every class must link against: Flink 1.16. */
     private static Map<String, ClassFile> oldestApi;
+
+    private static Map<String, ClassFile> tracesApi;
+    private static Map<String, ClassFile> eventsApi;
     private static Map<String, ClassFile> plugin;
 
     @BeforeAll
     static void readClasses() throws IOException {
-        oldestApi = new HashMap<>();
-        List<Path> jars;
-        try (Stream<Path> files = Files.list(OLDEST_API)) {
-            jars = files.filter(p -> p.toString().endsWith(".jar")).collect(Collectors.toList());
-        }
-        assertThat(jars).as("the build copies the oldest Flink API").hasSize(2);
-        for (Path jar : jars) {
-            try (JarFile file = new JarFile(jar.toFile())) {
-                Enumeration<JarEntry> entries = file.entries();
-                while (entries.hasMoreElements()) {
-                    JarEntry entry = entries.nextElement();
-                    if (entry.getName().endsWith(".class")
-                            && !entry.getName().contains("module-info")) {
-                        ClassFile c = ClassFile.read(readAll(file, entry));
-                        oldestApi.put(c.name, c);
-                    }
-                }
+        oldestApi = readJars(OLDEST_API.resolve("metrics"), 2);
+        // The metric core changed; the annotations are taken from 1.16, which has them all.
+        tracesApi = readJars(OLDEST_API.resolve("traces"), 1);
+        eventsApi = readJars(OLDEST_API.resolve("events"), 1);
+        for (Map.Entry<String, ClassFile> e : oldestApi.entrySet()) {
+            if (e.getKey().startsWith("org/apache/flink/annotation/")) {
+                tracesApi.putIfAbsent(e.getKey(), e.getValue());
+                eventsApi.putIfAbsent(e.getKey(), e.getValue());
             }
         }
         plugin = new HashMap<>();
@@ -105,6 +106,21 @@ class FlinkApiLinkageTest {
         for (Map.Entry<String, List<String>> e : newer.entrySet()) {
             if (!mayLinkNewerFlink(e.getKey())) {
                 offenders.add(e.getKey() + " -> " + e.getValue());
+            }
+        }
+        assertThat(offenders).isEmpty();
+    }
+
+    @Test
+    void theTraceAndEventReportersLinkOnlyWhatTheFirstFlinkWithTheirApiHas() {
+        List<String> offenders = new ArrayList<>();
+        for (ClassFile c : plugin.values()) {
+            if (isOrNests(c.name, TRACE_REPORTER)
+                    || c.name.equals(ROOT + "SkyWalkingTraceReporterFactory")) {
+                offenders.addAll(missingIn(c, tracesApi));
+            } else if (isOrNests(c.name, EVENT_REPORTER)
+                    || c.name.equals(ROOT + "SkyWalkingEventReporterFactory")) {
+                offenders.addAll(missingIn(c, eventsApi));
             }
         }
         assertThat(offenders).isEmpty();
@@ -186,19 +202,7 @@ class FlinkApiLinkageTest {
     private static Map<String, List<String>> linksToNewerFlink() {
         Map<String, List<String>> newer = new HashMap<>();
         for (ClassFile c : plugin.values()) {
-            List<String> missing = new ArrayList<>();
-            for (String referenced : c.referencedClasses) {
-                if (isFlink(referenced) && !oldestApi.containsKey(referenced)) {
-                    missing.add(referenced);
-                }
-            }
-            for (ClassFile.Member member : c.referencedMembers) {
-                if (isFlink(member.owner)
-                        && oldestApi.containsKey(member.owner)
-                        && !resolves(member)) {
-                    missing.add(member.toString());
-                }
-            }
+            List<String> missing = missingIn(c, oldestApi);
             if (!missing.isEmpty()) {
                 newer.put(c.name, missing);
             }
@@ -206,8 +210,56 @@ class FlinkApiLinkageTest {
         return newer;
     }
 
+    /** What a plugin class links that the given Flink API lacks: classes, methods, fields. */
+    private static List<String> missingIn(ClassFile c, Map<String, ClassFile> api) {
+        List<String> missing = new ArrayList<>();
+        for (String referenced : c.referencedClasses) {
+            if (isFlink(referenced) && !api.containsKey(referenced)) {
+                missing.add(c.name + " -> " + referenced);
+            }
+        }
+        for (ClassFile.Member member : c.referencedMembers) {
+            if (isFlink(member.owner) && api.containsKey(member.owner) && !resolves(member, api)) {
+                missing.add(c.name + " -> " + member);
+            }
+        }
+        return missing;
+    }
+
+    private static boolean isOrNests(String name, String outer) {
+        return name.equals(outer) || name.startsWith(outer + "$");
+    }
+
+    private static Map<String, ClassFile> readJars(Path dir, int expected) throws IOException {
+        Map<String, ClassFile> api = new HashMap<>();
+        List<Path> jars;
+        try (Stream<Path> files = Files.list(dir)) {
+            jars = files.filter(p -> p.toString().endsWith(".jar")).collect(Collectors.toList());
+        }
+        assertThat(jars).as("the build copies the Flink API into " + dir).hasSize(expected);
+        for (Path jar : jars) {
+            try (JarFile file = new JarFile(jar.toFile())) {
+                Enumeration<JarEntry> entries = file.entries();
+                while (entries.hasMoreElements()) {
+                    JarEntry entry = entries.nextElement();
+                    if (entry.getName().endsWith(".class")
+                            && !entry.getName().contains("module-info")) {
+                        ClassFile c = ClassFile.read(readAll(file, entry));
+                        api.put(c.name, c);
+                    }
+                }
+            }
+        }
+        return api;
+    }
+
     /** Whether the oldest API has the member on the owner or one of its super types. */
     private static boolean resolves(ClassFile.Member member) {
+        return resolves(member, oldestApi);
+    }
+
+    /** Whether the API has the member on the owner or one of its super types. */
+    private static boolean resolves(ClassFile.Member member, Map<String, ClassFile> api) {
         Set<String> seen = new HashSet<>();
         List<String> toVisit = new ArrayList<>();
         toVisit.add(member.owner);
@@ -216,7 +268,7 @@ class FlinkApiLinkageTest {
             if (!seen.add(name)) {
                 continue;
             }
-            ClassFile c = oldestApi.get(name);
+            ClassFile c = api.get(name);
             if (c == null) {
                 if (!isFlink(name) && jdkHas(name, member.name)) {
                     return true;

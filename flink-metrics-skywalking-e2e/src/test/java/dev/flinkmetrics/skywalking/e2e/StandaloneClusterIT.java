@@ -32,8 +32,11 @@ import dev.flinkmetrics.skywalking.e2e.job.ContinuousJob;
 import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
 import dev.flinkmetrics.skywalking.testing.OtlpTestServer.Received;
 import dev.flinkmetrics.skywalking.testing.OtlpTestServer.Sample;
+import dev.flinkmetrics.skywalking.testing.swevent.Event;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -127,11 +130,15 @@ class StandaloneClusterIT {
                 checkContract(version, cluster, server, flink);
                 log(version, "contract holds after %s", since(started));
                 checkPluginLoading(flink, pluginJar, pluginVersion);
+                checkSpans(version, cluster, server);
+                checkRunningEvents(version, cluster, server);
+                log(version, "spans and events arrived after %s", since(started));
 
                 flink.cancel(jobId);
                 flink.awaitJobState(jobId, "CANCELED", Duration.ofSeconds(60));
                 checkSeriesStop(server);
                 log(version, "cancelled job's series stopped after %s", since(started));
+                checkEndEvent(version, server);
                 checkNoPluginWarnings(flink);
             } catch (Throwable t) {
                 System.err.println(
@@ -150,6 +157,137 @@ class StandaloneClusterIT {
             checkNoPluginWarnings(flink);
             log(version, "done in %s", since(started));
         }
+    }
+
+    /**
+     * Flink 1.19 and later report a span per checkpoint; the trace reporter sends it with the
+     * cluster's service and the JobManager as the instance. Older Flink has no trace reporters and
+     * ignores the keys.
+     */
+    private static void checkSpans(String version, String cluster, OtlpTestServer server)
+            throws InterruptedException {
+        if (olderThan(version, 1, 19)) {
+            assertThat(server.traceRequests()).isEmpty();
+            return;
+        }
+        assertThat(
+                        server.awaitSpans(
+                                spans ->
+                                        spans.stream()
+                                                .anyMatch(s -> s.getName().equals("Checkpoint")),
+                                60_000))
+                .as("a checkpoint span from Flink %s", version)
+                .isTrue();
+        for (ExportTraceServiceRequest request : server.traceRequests()) {
+            for (ResourceSpans rs : request.getResourceSpansList()) {
+                assertThat(attribute(rs.getResource().getAttributesList(), "service.name"))
+                        .isEqualTo("flink::" + cluster);
+            }
+        }
+        io.opentelemetry.proto.trace.v1.Span checkpoint =
+                server.spans().stream()
+                        .filter(s -> s.getName().equals("Checkpoint"))
+                        .findFirst()
+                        .get();
+        Set<String> keys =
+                checkpoint.getAttributesList().stream()
+                        .map(KeyValue::getKey)
+                        .collect(Collectors.toCollection(TreeSet::new));
+        log(version, "span %s with attributes %s", checkpoint.getName(), keys);
+        assertThat(keys).contains("checkpointId", "fullSize", "checkpointStatus");
+        if (!olderThan(version, 2, 0)) {
+            // From 2.0 Flink adds the job group's variables to its spans.
+            assertThat(keys).contains("job_name", "host");
+        }
+    }
+
+    /**
+     * On every version the JobManager's metric reporter derives events; on 2.x Flink's own job
+     * events come through the event reporter instead. Either way SkyWalking gets the TaskManagers
+     * and the job running, on the cluster's service and the job's endpoint.
+     */
+    private static void checkRunningEvents(String version, String cluster, OtlpTestServer server)
+            throws InterruptedException {
+        String service = "flink::" + cluster;
+        String endpoint = JOB_NAME.replace('-', '_');
+        boolean arrived =
+                server.events()
+                        .awaitEvents(
+                                events ->
+                                        events.stream()
+                                                        .anyMatch(
+                                                                e ->
+                                                                        isNamed(
+                                                                                e,
+                                                                                "TaskManagerRegistered"))
+                                                && events.stream()
+                                                        .anyMatch(
+                                                                e ->
+                                                                        isNamed(
+                                                                                        e,
+                                                                                        "JobStatusChange")
+                                                                                && e.getMessage()
+                                                                                        .contains(
+                                                                                                "RUNNING")
+                                                                                && isOn(
+                                                                                        e,
+                                                                                        endpoint)),
+                                60_000);
+        for (Event e : server.events().events()) {
+            log(
+                    version,
+                    "event %s %s [%s / %s / %s]: %s",
+                    e.getName(),
+                    e.getType(),
+                    e.getSource().getService(),
+                    e.getSource().getServiceInstance(),
+                    e.getSource().getEndpoint(),
+                    e.getMessage());
+        }
+        assertThat(arrived)
+                .as("TaskManager and job-running events from Flink %s", version)
+                .isTrue();
+        assertThat(server.events().events())
+                .allMatch(e -> e.getSource().getService().equals(service))
+                .allMatch(e -> e.getLayer().equals("FLINK"));
+    }
+
+    /** The cancelled job ends with an event on its endpoint. */
+    private static void checkEndEvent(String version, OtlpTestServer server)
+            throws InterruptedException {
+        String endpoint = JOB_NAME.replace('-', '_');
+        boolean ended =
+                server.events()
+                        .awaitEvents(
+                                events ->
+                                        events.stream()
+                                                .anyMatch(e -> isOn(e, endpoint) && isEnd(e)),
+                                30_000);
+        server.events().events().stream()
+                .filter(StandaloneClusterIT::isEnd)
+                .forEach(e -> log(version, "end event %s: %s", e.getName(), e.getMessage()));
+        assertThat(ended).as("an end event for the cancelled job on Flink %s", version).isTrue();
+    }
+
+    private static boolean isNamed(Event e, String name) {
+        return e.getName().equals(name);
+    }
+
+    private static boolean isOn(Event e, String endpoint) {
+        return e.getSource().getEndpoint().equals(endpoint);
+    }
+
+    /** Flink's own CANCELED status (2.x), or the derived end of a job (every version). */
+    private static boolean isEnd(Event e) {
+        return e.getMessage().contains("CANCELED") || isNamed(e, "JobEnded");
+    }
+
+    private static String attribute(List<KeyValue> attributes, String key) {
+        return attributes.stream()
+                .filter(a -> a.getKey().equals(key))
+                .map(a -> a.getValue().getStringValue())
+                .findFirst()
+                .orElse(null);
     }
 
     private static void checkContract(

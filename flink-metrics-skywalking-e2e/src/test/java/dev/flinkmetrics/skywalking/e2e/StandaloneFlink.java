@@ -61,6 +61,10 @@ import java.util.stream.Stream;
 final class StandaloneFlink implements AutoCloseable {
 
     static final String FACTORY = "dev.flinkmetrics.skywalking.SkyWalkingReporterFactory";
+    static final String TRACE_FACTORY =
+            "dev.flinkmetrics.skywalking.SkyWalkingTraceReporterFactory";
+    static final String EVENT_FACTORY =
+            "dev.flinkmetrics.skywalking.SkyWalkingEventReporterFactory";
     static final String PLUGIN_DIR_NAME = "skywalking";
 
     private static final String RESULT_PREFIX = "BASH_JAVA_UTILS_EXEC_RESULT:";
@@ -147,11 +151,32 @@ final class StandaloneFlink implements AutoCloseable {
      */
     static StandaloneFlink prepareReporting(
             Layout layout, Path pluginJar, String endpoint, String cluster) throws IOException {
+        return prepareReporting(layout, pluginJar, endpoint, cluster, Collections.emptyMap());
+    }
+
+    /**
+     * As {@link #prepareReporting(Layout, Path, String, String)}, with the trace and event
+     * reporters too (a Flink without their API ignores their keys), and {@code extra} keys last.
+     */
+    static StandaloneFlink prepareReporting(
+            Layout layout,
+            Path pluginJar,
+            String endpoint,
+            String cluster,
+            Map<String, String> extra)
+            throws IOException {
         Map<String, String> reporter = new LinkedHashMap<>();
         reporter.put("metrics.reporter.sw.factory.class", FACTORY);
         reporter.put("metrics.reporter.sw.endpoint", endpoint);
         reporter.put("metrics.reporter.sw.cluster", cluster);
         reporter.put("metrics.reporter.sw.interval", "1 s");
+        reporter.put("traces.reporter.sw.factory.class", TRACE_FACTORY);
+        reporter.put("traces.reporter.sw.endpoint", endpoint);
+        reporter.put("traces.reporter.sw.cluster", cluster);
+        reporter.put("events.reporter.sw.factory.class", EVENT_FACTORY);
+        reporter.put("events.reporter.sw.endpoint", endpoint);
+        reporter.put("events.reporter.sw.cluster", cluster);
+        reporter.putAll(extra);
         List<String> jvmFlags =
                 Arrays.stream(System.getProperty("e2e.jvm.flags", "").trim().split("\\s+"))
                         .filter(f -> !f.isEmpty())

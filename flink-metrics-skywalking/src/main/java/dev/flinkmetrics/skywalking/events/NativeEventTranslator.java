@@ -43,6 +43,11 @@ final class NativeEventTranslator {
         String name = name(flink);
         String status = upper(attributes.get("newJobStatus"));
         String checkpointStatus = upper(attributes.get("checkpointStatus"));
+        if (name.equals("Checkpoint") && "COMPLETED".equals(checkpointStatus)) {
+            // Not an event for SkyWalking: one a checkpoint interval would bury the rest. Every
+            // checkpoint is a span of the trace reporter and a value of the checkpoint metrics.
+            return;
+        }
         boolean error =
                 name.equals("JobFailure")
                         || JobStatusEvents.FAILED.contains(status)

@@ -15,6 +15,7 @@ package dev.flinkmetrics.skywalking.traces;
 
 import dev.flinkmetrics.skywalking.transport.BatchCounters;
 import dev.flinkmetrics.skywalking.transport.BatchExporter;
+import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,6 +36,13 @@ import org.slf4j.LoggerFactory;
 public final class SkyWalkingTraceReporter implements TraceReporter {
 
     private static final Logger LOG = LoggerFactory.getLogger(SkyWalkingTraceReporter.class);
+
+    /**
+     * {@code Span.getChildren()} exists from Flink 2.0; 1.19 and 1.20 report flat spans. Calling it
+     * directly would fail to link there (NoSuchMethodError on Flink's thread stops the JobManager),
+     * so it is looked up once and called only where Flink has it.
+     */
+    private static final Method GET_CHILDREN = childrenAccessor();
 
     private final BatchExporter<SpanRecord> exporter;
     private final BatchCounters counters;
@@ -58,7 +66,8 @@ public final class SkyWalkingTraceReporter implements TraceReporter {
         SpanRecord record;
         try {
             record = copy(span);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+            // Never into Flink's thread: an Error there ends the JobManager.
             counters.dropped.incrementAndGet();
             if (unreadableLogged.compareAndSet(false, true)) {
                 LOG.warn(
@@ -95,6 +104,27 @@ public final class SkyWalkingTraceReporter implements TraceReporter {
         return root.build();
     }
 
+    private static Method childrenAccessor() {
+        try {
+            return Span.class.getMethod("getChildren");
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
+    }
+
+    /** The child spans, or null on a Flink whose spans have none. */
+    @SuppressWarnings("unchecked")
+    private static List<Span> children(Span span) {
+        if (GET_CHILDREN == null) {
+            return null;
+        }
+        try {
+            return (List<Span>) GET_CHILDREN.invoke(span);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot read the child spans", e);
+        }
+    }
+
     private static void copyContent(Span span, SpanRecord.Builder builder) {
         Map<String, Object> attributes = span.getAttributes();
         if (attributes != null) {
@@ -102,7 +132,7 @@ public final class SkyWalkingTraceReporter implements TraceReporter {
                 builder.attribute(attribute.getKey(), attribute.getValue());
             }
         }
-        List<Span> children = span.getChildren();
+        List<Span> children = children(span);
         if (children != null) {
             for (Span child : children) {
                 if (child != null) {

@@ -161,6 +161,12 @@ class SkyWalkingEventReporterTest {
     @Test
     void taskManagerEventsNameTheInstanceAndFailuresAreErrors() throws Exception {
         EventReporter reporter = reporter("cluster", "prod");
+        // A completed checkpoint is no event for SkyWalking; a failed one is.
+        reporter.notifyOfAddedEvent(
+                jobEvent("CheckpointEvent", 1000)
+                        .setAttribute("checkpointId", 6L)
+                        .setAttribute("checkpointStatus", "COMPLETED")
+                        .build());
         reporter.notifyOfAddedEvent(
                 jobEvent("CheckpointEvent", 2000)
                         .setAttribute("checkpointId", 7L)
