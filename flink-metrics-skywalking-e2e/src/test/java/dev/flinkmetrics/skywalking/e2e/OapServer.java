@@ -124,6 +124,28 @@ final class OapServer implements AutoCloseable {
         return "http://127.0.0.1:" + grpcPort;
     }
 
+    /**
+     * GETs a path of the Zipkin query API (where the OAP keeps OTLP spans) and returns the body.
+     */
+    String zipkin(String pathAndQuery) throws IOException, InterruptedException {
+        HttpResponse<String> response =
+                http.send(
+                        HttpRequest.newBuilder(
+                                        URI.create(
+                                                "http://127.0.0.1:"
+                                                        + zipkinPort
+                                                        + "/zipkin"
+                                                        + pathAndQuery))
+                                .timeout(Duration.ofSeconds(10))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException("Zipkin API answered " + response.statusCode());
+        }
+        return response.body();
+    }
+
     /** POSTs a GraphQL request body and returns the response body. */
     String graphql(String body) throws IOException, InterruptedException {
         HttpResponse<String> response =

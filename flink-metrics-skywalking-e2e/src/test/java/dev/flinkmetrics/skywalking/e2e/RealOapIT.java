@@ -35,6 +35,7 @@ import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.Summary;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
 import io.opentelemetry.proto.resource.v1.Resource;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -160,8 +161,13 @@ class RealOapIT {
         Path jobJar =
                 StandaloneFlink.jobJar(
                         ContinuousJob.class, layout.home.resolve("job").resolve("oap-job.jar"));
+        // OAP 10.1 has no FLINK layer and refuses events of it.
+        Map<String, String> layer = new LinkedHashMap<>();
+        layer.put("metrics.reporter.sw.layer", "GENERAL");
+        layer.put("events.reporter.sw.layer", "GENERAL");
         StandaloneFlink flink =
-                StandaloneFlink.prepareReporting(layout, pluginJar(), oap.endpoint(), cluster);
+                StandaloneFlink.prepareReporting(
+                        layout, pluginJar(), oap.endpoint(), cluster, layer);
         try {
             flink.start(TASK_MANAGERS);
             flink.awaitTaskManagers(TASK_MANAGERS, Duration.ofSeconds(120));
@@ -169,7 +175,20 @@ class RealOapIT {
             flink.awaitJobState(jobId, "RUNNING", Duration.ofSeconds(60));
             log("Flink %s: job RUNNING after %d s", version, seconds(start));
 
-            checkWhatSkyWalkingShows("flink::" + cluster, flink, jobId, start);
+            String service = "flink::" + cluster;
+            checkWhatSkyWalkingShows(service, flink, jobId, start);
+            checkSpansShowAsZipkinTraces(version, service);
+            checkEventsShow(version, service, "TaskManagerRegistered", null);
+            checkEventsShow(version, service, "JobStatusChange", ENDPOINT);
+            flink.cancel(jobId);
+            flink.awaitJobState(jobId, "CANCELED", Duration.ofSeconds(60));
+            checkEventsShow(
+                    version,
+                    service,
+                    StandaloneClusterIT.olderThan(version, 2, 1) ? "JobEnded" : "JobStatusChange",
+                    ENDPOINT,
+                    "CANCELED",
+                    "ended");
             assertThat(oap.problemsSinceReady())
                     .as("OAP errors (rejected OTLP requests, failing rules) in %s", oap.log)
                     .isEmpty();
@@ -526,6 +545,108 @@ class RealOapIT {
     }
 
     /** An MQE query over the last minutes for one entity of the service. */
+    /**
+     * Flink 1.19 and later report checkpoint spans; the OAP's otlp-traces handler keeps them as
+     * Zipkin traces, read back through its Zipkin API under the cluster's service.
+     */
+    private static void checkSpansShowAsZipkinTraces(String version, String service)
+            throws Exception {
+        if (StandaloneClusterIT.olderThan(version, 1, 19)) {
+            return;
+        }
+        String path =
+                "/api/v2/traces?limit=20&lookback=3600000&serviceName="
+                        + java.net.URLEncoder.encode(service, StandardCharsets.UTF_8);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String traces = "";
+        while (System.nanoTime() < deadline) {
+            traces = oap.zipkin(path);
+            if (traces.contains("\"name\":\"checkpoint\"")) {
+                break;
+            }
+            Thread.sleep(2000);
+        }
+        Matcher tags = Pattern.compile("\"checkpointStatus\":\"([A-Z_]+)\"").matcher(traces);
+        Set<String> statuses = new TreeSet<>();
+        while (tags.find()) {
+            statuses.add(tags.group(1));
+        }
+        log(
+                "Flink %s: Zipkin traces of %s: %d checkpoint spans, statuses %s",
+                version, service, count(traces, "\"name\":\"checkpoint\""), statuses);
+        assertThat(traces).as("Zipkin traces of %s", service).contains("\"name\":\"checkpoint\"");
+        assertThat(statuses).contains("COMPLETED");
+    }
+
+    /**
+     * The OAP shows an event of this name on the cluster's service (and on the job's endpoint when
+     * given), whose message holds one of {@code messageParts} when any are given.
+     */
+    private static void checkEventsShow(
+            String version, String service, String name, String endpoint, String... messageParts)
+            throws Exception {
+        String source =
+                "{service: \\\""
+                        + service
+                        + "\\\""
+                        + (endpoint == null ? "" : ", endpoint: \\\"" + endpoint + "\\\"")
+                        + "}";
+        String body =
+                "{\"query\":\"query { queryEvents(condition: {source: "
+                        + source
+                        + ", name: \\\""
+                        + name
+                        + "\\\", time: "
+                        + inlineDuration()
+                        + ", paging: {pageNum: 1, pageSize: 50}}) { events { name type message"
+                        + " layer source { service serviceInstance endpoint } startTime endTime } } }\"}";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String response = "";
+        while (System.nanoTime() < deadline) {
+            response = oap.graphql(body);
+            if (response.contains("\"name\":\"" + name + "\"")
+                    && containsAny(response, messageParts)) {
+                break;
+            }
+            Thread.sleep(2000);
+        }
+        Matcher messages = Pattern.compile("\"message\":\"([^\"]*)\"").matcher(response);
+        List<String> seen = new ArrayList<>();
+        while (messages.find()) {
+            seen.add(messages.group(1));
+        }
+        log(
+                "Flink %s: OAP events %s%s: %s",
+                version, name, endpoint == null ? "" : " on " + endpoint, seen);
+        assertThat(response)
+                .as("events named %s of %s", name, service)
+                .contains("\"name\":\"" + name + "\"");
+        assertThat(containsAny(response, messageParts))
+                .as("an event %s saying one of %s", name, Arrays.toString(messageParts))
+                .isTrue();
+        assertThat(response).contains("\"layer\":\"GENERAL\"");
+    }
+
+    private static boolean containsAny(String text, String... parts) {
+        if (parts.length == 0) {
+            return true;
+        }
+        for (String part : parts) {
+            if (text.contains(part)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
     private static String query(String service, String expression, String entity) throws Exception {
         return oap.graphql(
                 "{\"query\":\"query($e:String!,$ent:Entity!,$d:Duration!){ execExpression("
@@ -540,6 +661,16 @@ class RealOapIT {
                         + "},\"d\":"
                         + duration()
                         + "}}");
+    }
+
+    /** The last few minutes, written inside a GraphQL query that is itself a JSON string. */
+    private static String inlineDuration() {
+        LocalDateTime now = LocalDateTime.now();
+        return "{start: \\\""
+                + MINUTE.format(now.minusMinutes(10))
+                + "\\\", end: \\\""
+                + MINUTE.format(now.plusMinutes(1))
+                + "\\\", step: MINUTE}";
     }
 
     private static String duration() {

@@ -566,7 +566,7 @@ class StandaloneClusterIT {
         return value;
     }
 
-    private static boolean olderThan(String version, int major, int minor) {
+    static boolean olderThan(String version, int major, int minor) {
         String[] parts = version.split("\\.");
         int ma = Integer.parseInt(parts[0]);
         int mi = Integer.parseInt(parts[1]);
