@@ -31,8 +31,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.util.TestStreamEnvironment;
 
 /**
- * A MiniCluster with the SkyWalking reporter, bound to 127.0.0.1 only, and the continuous job the
- * end-to-end test and the demo run on it.
+ * A MiniCluster with the SkyWalking reporters (metrics, traces, events), bound to 127.0.0.1 only,
+ * and the continuous job the end-to-end test and the demo run on it.
  */
 final class ContractCluster {
 
@@ -59,6 +59,17 @@ final class ContractCluster {
             conf.setString(prefix + "endpoint", reporter.getValue());
             conf.setString(prefix + "cluster", cluster);
             conf.setString(prefix + "interval", "1 s");
+            // The trace and event reporters of the same jar, to the same receiver.
+            for (String signal : new String[] {"traces", "events"}) {
+                String other = signal + ".reporter." + reporter.getKey() + ".";
+                conf.setString(
+                        other + "factory.class",
+                        signal.equals("traces")
+                                ? StandaloneFlink.TRACE_FACTORY
+                                : StandaloneFlink.EVENT_FACTORY);
+                conf.setString(other + "endpoint", reporter.getValue());
+                conf.setString(other + "cluster", cluster);
+            }
         }
         // Spread the subtasks over both TaskManagers, so that both report task metrics.
         conf.set(

@@ -15,12 +15,17 @@ package dev.flinkmetrics.skywalking.e2e;
 
 import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
 import dev.flinkmetrics.skywalking.testing.OtlpTestServer.Sample;
+import dev.flinkmetrics.skywalking.testing.swevent.Event;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.Span;
 import java.io.File;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -133,6 +138,7 @@ public final class Demo {
                                 TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()));
                 Thread.sleep(Math.max(wait, 1));
                 List<Sample> window = server.samples();
+                List<Span> spans = server.spans();
                 server.clear();
                 long now = System.currentTimeMillis();
                 report.add(now, window);
@@ -147,6 +153,7 @@ public final class Demo {
                                         elapsed,
                                         clusterName,
                                         jobStatus(job))));
+                printSpansAndEvents(spans, server.events().events());
                 System.out.println();
                 System.out.flush();
             }
@@ -155,6 +162,17 @@ public final class Demo {
                 try {
                     job.cancel().get(10, TimeUnit.SECONDS);
                     ContractCluster.awaitTerminal(job, Duration.ofSeconds(20));
+                    // The events of the cancel arrive within the reporter's next flush.
+                    server.events()
+                            .awaitEvents(
+                                    events ->
+                                            events.stream()
+                                                    .anyMatch(
+                                                            e ->
+                                                                    e.getMessage()
+                                                                            .contains("CANCELED")),
+                                    5_000);
+                    printSpansAndEvents(Collections.emptyList(), server.events().events());
                 } catch (Exception e) {
                     System.out.println("Demo: cancelling the job failed: " + e);
                 }
@@ -167,6 +185,62 @@ public final class Demo {
                 server.stop();
             }
             System.out.println("Demo: stopped.");
+        }
+    }
+
+    /** Events printed so far, so that each shows once. */
+    private static int eventsShown;
+
+    /**
+     * The spans (trace reporter) that came in since the last preview, and the SkyWalking events
+     * (event reporter, and those the metric reporter derives) not printed yet.
+     */
+    private static void printSpansAndEvents(List<Span> spans, List<Event> events) {
+        Map<String, Integer> byName = new java.util.TreeMap<>();
+        for (Span span : spans) {
+            byName.merge(span.getName(), 1, Integer::sum);
+        }
+        if (!byName.isEmpty()) {
+            Span last = spans.get(spans.size() - 1);
+            StringBuilder attributes = new StringBuilder();
+            for (KeyValue a : last.getAttributesList()) {
+                if (a.getKey().startsWith("checkpoint") || a.getKey().equals("fullSize")) {
+                    attributes.append(attributes.length() == 0 ? "" : ", ").append(a.getKey());
+                    attributes.append('=').append(text(a.getValue()));
+                }
+            }
+            System.out.printf(
+                    "Spans received (trace reporter): %s; latest %s {%s}%n",
+                    byName, last.getName(), attributes);
+        }
+        for (Event e : events.subList(eventsShown, events.size())) {
+            System.out.printf(
+                    "Event %-22s %-6s service=%s%s%s: %s%s%n",
+                    e.getName(),
+                    e.getType(),
+                    e.getSource().getService(),
+                    e.getSource().getServiceInstance().isEmpty()
+                            ? ""
+                            : " instance=" + e.getSource().getServiceInstance(),
+                    e.getSource().getEndpoint().isEmpty()
+                            ? ""
+                            : " endpoint=" + e.getSource().getEndpoint(),
+                    e.getMessage(),
+                    e.getEndTime() == 0 ? " (started)" : "");
+        }
+        eventsShown = events.size();
+    }
+
+    private static String text(AnyValue value) {
+        switch (value.getValueCase()) {
+            case INT_VALUE:
+                return String.valueOf(value.getIntValue());
+            case DOUBLE_VALUE:
+                return String.valueOf(value.getDoubleValue());
+            case BOOL_VALUE:
+                return String.valueOf(value.getBoolValue());
+            default:
+                return value.getStringValue();
         }
     }
 
