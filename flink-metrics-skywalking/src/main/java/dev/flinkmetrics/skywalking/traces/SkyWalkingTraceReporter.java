@@ -38,7 +38,7 @@ public final class SkyWalkingTraceReporter implements TraceReporter {
     private static final Logger LOG = LoggerFactory.getLogger(SkyWalkingTraceReporter.class);
 
     /**
-     * {@code Span.getChildren()} exists from Flink 2.0; 1.19 and 1.20 report flat spans. Calling it
+     * {@code Span.getChildren()} exists from Flink 2.2; 1.19 to 2.1 report flat spans. Calling it
      * directly would fail to link there (NoSuchMethodError on Flink's thread stops the JobManager),
      * so it is looked up once and called only where Flink has it.
      */
