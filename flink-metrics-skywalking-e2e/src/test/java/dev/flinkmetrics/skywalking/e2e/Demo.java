@@ -16,7 +16,6 @@ package dev.flinkmetrics.skywalking.e2e;
 import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
 import dev.flinkmetrics.skywalking.testing.OtlpTestServer.Sample;
 import dev.flinkmetrics.skywalking.testing.swevent.Event;
-import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.File;
@@ -163,15 +162,7 @@ public final class Demo {
                     job.cancel().get(10, TimeUnit.SECONDS);
                     ContractCluster.awaitTerminal(job, Duration.ofSeconds(20));
                     // The events of the cancel arrive within the reporter's next flush.
-                    server.events()
-                            .awaitEvents(
-                                    events ->
-                                            events.stream()
-                                                    .anyMatch(
-                                                            e ->
-                                                                    e.getMessage()
-                                                                            .contains("CANCELED")),
-                                    5_000);
+                    server.events().awaitEvent(e -> e.getMessage().contains("CANCELED"), 5_000);
                     printSpansAndEvents(Collections.emptyList(), server.events().events());
                 } catch (Exception e) {
                     System.out.println("Demo: cancelling the job failed: " + e);
@@ -206,7 +197,7 @@ public final class Demo {
             for (KeyValue a : last.getAttributesList()) {
                 if (a.getKey().startsWith("checkpoint") || a.getKey().equals("fullSize")) {
                     attributes.append(attributes.length() == 0 ? "" : ", ").append(a.getKey());
-                    attributes.append('=').append(text(a.getValue()));
+                    attributes.append('=').append(OtlpTestServer.text(a.getValue()));
                 }
             }
             System.out.printf(
@@ -229,19 +220,6 @@ public final class Demo {
                     e.getEndTime() == 0 ? " (started)" : "");
         }
         eventsShown = events.size();
-    }
-
-    private static String text(AnyValue value) {
-        switch (value.getValueCase()) {
-            case INT_VALUE:
-                return String.valueOf(value.getIntValue());
-            case DOUBLE_VALUE:
-                return String.valueOf(value.getDoubleValue());
-            case BOOL_VALUE:
-                return String.valueOf(value.getBoolValue());
-            default:
-                return value.getStringValue();
-        }
     }
 
     private static String jobStatus(JobClient job) {

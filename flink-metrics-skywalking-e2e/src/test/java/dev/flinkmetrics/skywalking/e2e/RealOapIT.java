@@ -185,7 +185,7 @@ class RealOapIT {
             checkEventsShow(
                     version,
                     service,
-                    StandaloneClusterIT.olderThan(version, 2, 1) ? "JobEnded" : "JobStatusChange",
+                    StandaloneClusterIT.olderThan(version, 2, 2) ? "JobEnded" : "JobStatusChange",
                     ENDPOINT,
                     "CANCELED",
                     "ended");

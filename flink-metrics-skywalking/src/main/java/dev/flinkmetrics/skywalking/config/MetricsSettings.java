@@ -93,12 +93,7 @@ public final class MetricsSettings {
     /** The settings for the startup log line. */
     @Override
     public String toString() {
-        return "cluster="
-                + cluster
-                + ", taskmanager.node-variable="
-                + taskManagerNodeVariable
-                + ", jobmanager.node-variable="
-                + jobManagerNodeVariable
+        return source
                 + ", filter-label-value-characters="
                 + filterLabelValueCharacters
                 + ", preset="

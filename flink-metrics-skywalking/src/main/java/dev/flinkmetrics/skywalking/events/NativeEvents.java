@@ -17,9 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.annotation.Internal;
 
 /**
- * Whether this plugin's event reporter is open in this process. While it is, Flink reports job
- * status changes, failures and checkpoints itself, and the metric reporter does not derive those
- * kinds again.
+ * Whether this plugin's event reporter is open in this process on a Flink that reports job events
+ * itself. While it is, Flink reports job status changes, failures and checkpoints, and the metric
+ * reporter does not derive those kinds again. Flink 2.1 has the event reporter API but sends none
+ * of these (they come with 2.2, which lists them in {@code org.apache.flink.events.Events}); there
+ * the metric reporter goes on deriving them.
  */
 @Internal
 public final class NativeEvents {
@@ -31,6 +33,21 @@ public final class NativeEvents {
     /** True while an event reporter of this plugin is open in this process. */
     public static boolean active() {
         return OPEN_REPORTERS.get() > 0;
+    }
+
+    /** Whether the running Flink reports job status changes as events of its own. */
+    static boolean flinkReportsJobEvents(ClassLoader flink) {
+        try {
+            Class<?> kinds = Class.forName("org.apache.flink.events.Events", false, flink);
+            for (Object kind : kinds.getEnumConstants()) {
+                if (String.valueOf(kind).equals("JobStatusChangeEvent")) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     static void opened() {

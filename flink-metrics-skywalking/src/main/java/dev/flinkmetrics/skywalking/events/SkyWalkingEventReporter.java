@@ -52,6 +52,13 @@ public final class SkyWalkingEventReporter implements EventReporter {
     @Override
     public void open(MetricConfig config) {
         // Configuration was parsed and validated by the factory.
+        if (!NativeEvents.flinkReportsJobEvents(Event.class.getClassLoader())) {
+            // Flink 2.1: the API is there, the job events are not; the metric reporter derives.
+            LOG.info(
+                    "This Flink reports no job events of its own; the metric reporter goes on"
+                            + " deriving job status, restart and checkpoint events.");
+            return;
+        }
         if (opened.compareAndSet(false, true)) {
             NativeEvents.opened();
         }

@@ -166,18 +166,7 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
 
     @Override
     public void notifyOfAddedMetric(Metric metric, String metricName, MetricGroup group) {
-        if (deriver != null) {
-            try {
-                deriver.added(metricName, metric, group);
-            } catch (RuntimeException e) {
-                logOnce(
-                        "derive " + metricName,
-                        true,
-                        "Metric {} feeds no events: {}",
-                        metricName,
-                        e.toString());
-            }
-        }
+        derive(true, metric, metricName, group);
         try {
             SeriesTranslator.SeriesId id = translator.translate(metricName, group);
             if (id == null) {
@@ -234,20 +223,30 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
         }
     }
 
+    /** Hands a metric that came or went to the event deriver (JobManager only); never throws. */
+    private void derive(boolean added, Metric metric, String metricName, MetricGroup group) {
+        if (deriver == null) {
+            return;
+        }
+        try {
+            if (added) {
+                deriver.added(metricName, metric, group);
+            } else {
+                deriver.removed(metricName, metric, group);
+            }
+        } catch (RuntimeException e) {
+            logOnce(
+                    "derive " + metricName,
+                    true,
+                    "Metric {} feeds no events: {}",
+                    metricName,
+                    e.toString());
+        }
+    }
+
     @Override
     public void notifyOfRemovedMetric(Metric metric, String metricName, MetricGroup group) {
-        if (deriver != null) {
-            try {
-                deriver.removed(metricName, metric, group);
-            } catch (RuntimeException e) {
-                logOnce(
-                        "derive " + metricName,
-                        true,
-                        "Metric {} feeds no events: {}",
-                        metricName,
-                        e.toString());
-            }
-        }
+        derive(false, metric, metricName, group);
         try {
             SeriesTranslator.SeriesId id = translator.translate(metricName, group);
             if (id != null) {

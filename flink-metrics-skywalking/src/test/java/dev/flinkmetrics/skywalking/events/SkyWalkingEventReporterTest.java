@@ -159,6 +159,18 @@ class SkyWalkingEventReporterTest {
     }
 
     @Test
+    void onlyAFlinkThatListsJobEventsTurnsDerivingOff() {
+        // The test class path has Flink 2.3, whose Events enum lists JobStatusChangeEvent; Flink
+        // 2.1 has the reporter API without it (seen as a class loader that lacks the enum).
+        assertThat(NativeEvents.flinkReportsJobEvents(EventReporter.class.getClassLoader()))
+                .isTrue();
+        assertThat(
+                        NativeEvents.flinkReportsJobEvents(
+                                new java.net.URLClassLoader(new java.net.URL[0], null)))
+                .isFalse();
+    }
+
+    @Test
     void taskManagerEventsNameTheInstanceAndFailuresAreErrors() throws Exception {
         EventReporter reporter = reporter("cluster", "prod");
         // A completed checkpoint is no event for SkyWalking; a failed one is.

@@ -190,6 +190,12 @@ public final class EventTestServer implements AutoCloseable {
             }
         }
 
+        /** Waits until an event received so far matches. */
+        public boolean awaitEvent(Predicate<Event> condition, long timeoutMillis)
+                throws InterruptedException {
+            return awaitEvents(events -> events.stream().anyMatch(condition), timeoutMillis);
+        }
+
         /** Waits until at least this many calls have ended, accepted or not. */
         public boolean awaitCalls(int count, long timeoutMillis) throws InterruptedException {
             long deadline = System.currentTimeMillis() + timeoutMillis;

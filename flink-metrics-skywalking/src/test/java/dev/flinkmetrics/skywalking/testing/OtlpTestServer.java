@@ -374,7 +374,8 @@ public final class OtlpTestServer implements AutoCloseable {
         return labels;
     }
 
-    private static String text(AnyValue value) {
+    /** An attribute value as text, whatever its type. */
+    public static String text(AnyValue value) {
         switch (value.getValueCase()) {
             case STRING_VALUE:
                 return value.getStringValue();
