@@ -214,6 +214,44 @@ class RealOapIT {
      * (UNKNOWN; its other samples are lost); a NaN in a sum leaves no value; a request over 50 MiB
      * is refused with RESOURCE_EXHAUSTED. A well-formed request beside them shows.
      */
+    /**
+     * With {@code protocol: http/protobuf} events go as JSON to the OAP's REST port ({@code POST
+     * /v3/events}); the real OAP takes them and shows them like those sent over gRPC.
+     */
+    @Order(3)
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void eventsOverHttpShowAsOverGrpc() throws Exception {
+        // The contract checks before left problems of their own in the log on purpose.
+        int problemsBefore = oap.problemsSinceReady().size();
+        java.util.Properties options = new java.util.Properties();
+        options.setProperty("endpoint", "http://127.0.0.1:" + oap.restPort);
+        options.setProperty("protocol", "http/protobuf");
+        options.setProperty("cluster", "contract-http");
+        options.setProperty("layer", "GENERAL");
+        org.apache.flink.events.reporter.EventReporter reporter =
+                new dev.flinkmetrics.skywalking.SkyWalkingEventReporterFactory()
+                        .createEventReporter(options);
+        reporter.open(new org.apache.flink.metrics.MetricConfig());
+        try {
+            reporter.notifyOfAddedEvent(
+                    new org.apache.flink.events.EventBuilder(
+                                    RealOapIT.class, "JobStatusChangeEvent")
+                            .setObservedTsMillis(System.currentTimeMillis())
+                            .setSeverity("INFO")
+                            .setAttribute("newJobStatus", "FAILED")
+                            .setAttribute("<job_name>", "orders")
+                            .setAttribute("<job_id>", "0123456789abcdef")
+                            .build());
+        } finally {
+            reporter.close();
+        }
+        checkEventsShow("http", "flink::contract-http", "JobStatusChange", "orders", "FAILED");
+        assertThat(oap.problemsSinceReady())
+                .as("OAP errors in %s", oap.log)
+                .hasSize(problemsBefore);
+    }
+
     @Order(2)
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)

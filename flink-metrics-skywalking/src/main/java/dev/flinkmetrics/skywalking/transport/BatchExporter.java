@@ -43,6 +43,9 @@ public final class BatchExporter<T> implements AutoCloseable {
     /** Most items gathered into one batch. */
     static final int MAX_BATCH = 512;
 
+    /** How long the thread waits with nothing to send before it gives back its resources. */
+    static final long IDLE_MILLIS = 5_000;
+
     /** Encodes items into requests. Called on the export thread only. */
     public interface Encoder<T> {
         /**
@@ -82,7 +85,13 @@ public final class BatchExporter<T> implements AutoCloseable {
     private final BatchCounters counters;
     private final long timeoutMillis;
     private final int maxRequestBytes;
-    private final Thread thread;
+    private final long idleNanos;
+    private final String threadName;
+
+    /** The export thread while one runs; started by {@link #offer}, ended when idle or closed. */
+    private Thread thread;
+
+    private final Object threadLock = new Object();
     private final AtomicBoolean overflowLogged = new AtomicBoolean();
     private volatile boolean closed;
 
@@ -101,6 +110,26 @@ public final class BatchExporter<T> implements AutoCloseable {
             Delivery delivery,
             Encoder<T> encoder,
             BatchCounters counters) {
+        this(
+                unit,
+                capacity,
+                maxRequestBytes,
+                timeoutMillis,
+                delivery,
+                encoder,
+                counters,
+                IDLE_MILLIS);
+    }
+
+    BatchExporter(
+            String unit,
+            int capacity,
+            int maxRequestBytes,
+            long timeoutMillis,
+            Delivery delivery,
+            Encoder<T> encoder,
+            BatchCounters counters,
+            long idleMillis) {
         this.unit = unit;
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.maxRequestBytes = maxRequestBytes;
@@ -108,9 +137,26 @@ public final class BatchExporter<T> implements AutoCloseable {
         this.delivery = delivery;
         this.encoder = encoder;
         this.counters = counters;
-        this.thread = new Thread(this::run, PluginVersion.NAME + "-" + unit + "-exporter");
-        thread.setDaemon(true);
-        thread.start();
+        this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
+        this.threadName = PluginVersion.NAME + "-" + unit + "-exporter";
+    }
+
+    /** Starts the export thread unless one runs. Cheap when it does: Flink's thread calls it. */
+    private void ensureRunning() {
+        synchronized (threadLock) {
+            if (thread == null && !closed) {
+                thread = new Thread(this::run, threadName);
+                thread.setDaemon(true);
+                thread.start();
+            }
+        }
+    }
+
+    /** Whether an export thread runs now, for tests. */
+    boolean running() {
+        synchronized (threadLock) {
+            return thread != null;
+        }
     }
 
     /** Where requests go, for log lines. */
@@ -125,6 +171,7 @@ public final class BatchExporter<T> implements AutoCloseable {
      */
     public boolean offer(T item) {
         if (!closed && queue.offer(item)) {
+            ensureRunning();
             return true;
         }
         counters.dropped.incrementAndGet();
@@ -147,6 +194,7 @@ public final class BatchExporter<T> implements AutoCloseable {
 
     private void run() {
         List<T> batch = new ArrayList<>();
+        long idleSince = System.nanoTime();
         while (!closed || (!queue.isEmpty() && System.nanoTime() < closeDeadlineNanos)) {
             T first;
             try {
@@ -155,6 +203,9 @@ public final class BatchExporter<T> implements AutoCloseable {
                 break;
             }
             if (first == null) {
+                if (!closed && System.nanoTime() - idleSince >= idleNanos && stopWhenIdle()) {
+                    return;
+                }
                 continue;
             }
             batch.add(first);
@@ -162,6 +213,27 @@ public final class BatchExporter<T> implements AutoCloseable {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             export(batch, closed ? Math.min(deadline, closeDeadlineNanos) : deadline);
             batch.clear();
+            idleSince = System.nanoTime();
+        }
+        synchronized (threadLock) {
+            thread = null;
+        }
+    }
+
+    /**
+     * Gives back the connections, then ends this thread unless an item came in meanwhile. Only this
+     * thread uses the delivery, so releasing it here cannot cut a send short.
+     *
+     * @return true when the thread is to end
+     */
+    private boolean stopWhenIdle() {
+        delivery.release();
+        synchronized (threadLock) {
+            if (!queue.isEmpty() || closed) {
+                return false;
+            }
+            thread = null;
+            return true;
         }
     }
 
@@ -210,20 +282,24 @@ public final class BatchExporter<T> implements AutoCloseable {
      */
     @Override
     public void close() {
-        closeDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        closed = true;
-        delivery.beginClose();
-        try {
-            thread.join(timeoutMillis + 1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        Thread running;
+        synchronized (threadLock) {
+            closeDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            closed = true;
+            running = thread;
         }
-        if (thread.isAlive()) {
-            thread.interrupt();
-            try {
-                thread.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        delivery.beginClose();
+        if (running == null && !queue.isEmpty()) {
+            // Idle-stopped with items offered just before close: flush them here.
+            running = new Thread(this::run, threadName);
+            running.setDaemon(true);
+            running.start();
+        }
+        if (running != null) {
+            join(running, timeoutMillis + 1000);
+            if (running.isAlive()) {
+                running.interrupt();
+                join(running, 2000);
             }
         }
         int left = queue.size();
@@ -233,5 +309,13 @@ public final class BatchExporter<T> implements AutoCloseable {
             LOG.warn("{} {} were not sent to {} before closing.", left, unit, target());
         }
         delivery.close();
+    }
+
+    private static void join(Thread thread, long millis) {
+        try {
+            thread.join(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

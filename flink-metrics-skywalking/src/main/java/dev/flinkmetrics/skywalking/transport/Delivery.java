@@ -156,6 +156,11 @@ public final class Delivery {
                 failureCounter);
     }
 
+    /** Gives back the sender's connections and threads until the next send; the state stays. */
+    public void release() {
+        sender.release();
+    }
+
     /** Closes the sender. */
     public void close() {
         sender.close();

@@ -152,6 +152,12 @@ final class FailoverSender implements Sender {
         }
     }
 
+    /** Closes every node's connection and thread; the next send opens what it needs again. */
+    @Override
+    public void release() {
+        close();
+    }
+
     @Override
     public void close() {
         for (Sender sender : senders.values()) {

@@ -70,6 +70,12 @@ public interface Sender extends AutoCloseable {
     /** Called after a failed export, before the next attempt, to reconnect without delay. */
     default void resetBackoff() {}
 
+    /**
+     * Called by an exporter that has had nothing to send for a while: gives back connections and
+     * threads. The next {@link #send} sets up again what it needs.
+     */
+    default void release() {}
+
     @Override
     void close();
 }
