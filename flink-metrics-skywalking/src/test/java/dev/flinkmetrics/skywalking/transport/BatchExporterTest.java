@@ -67,16 +67,7 @@ class BatchExporterTest {
     void anIdleExporterEndsItsThreadAndTheNextItemStartsOne() throws Exception {
         RecordingSender sender = new RecordingSender();
         BatchCounters counters = new BatchCounters();
-        BatchExporter<String> exporter =
-                new BatchExporter<>(
-                        "items",
-                        16,
-                        1024,
-                        1000,
-                        new Delivery(sender, "Items", "itemsDropped"),
-                        BatchExporterTest::encode,
-                        counters,
-                        300);
+        BatchExporter<String> exporter = exporter(sender, counters);
         try {
             assertThat(exporter.running()).as("no thread before the first item").isFalse();
             exporter.offer("first");
@@ -102,20 +93,24 @@ class BatchExporterTest {
     @Test
     void closeSendsWhatIsQueuedEvenWithNoThreadRunning() throws Exception {
         RecordingSender sender = new RecordingSender();
-        BatchExporter<String> exporter =
-                new BatchExporter<>(
-                        "items",
-                        16,
-                        1024,
-                        1000,
-                        new Delivery(sender, "Items", "itemsDropped"),
-                        BatchExporterTest::encode,
-                        new BatchCounters(),
-                        300);
+        BatchExporter<String> exporter = exporter(sender, new BatchCounters());
         exporter.offer("a");
         exporter.offer("b");
         exporter.close();
         assertThat(sender.sent).containsExactly("a", "b");
+    }
+
+    /** Up to 16 items, a 1 s timeout, idle after 300 ms. */
+    private static BatchExporter<String> exporter(RecordingSender sender, BatchCounters counters) {
+        return new BatchExporter<>(
+                "items",
+                16,
+                1024,
+                1000,
+                new Delivery(sender, "Items", "itemsDropped"),
+                BatchExporterTest::encode,
+                counters,
+                300);
     }
 
     private static long exporterThreads() {
