@@ -394,6 +394,16 @@ class RealOapIT {
                 .build();
     }
 
+    private static boolean positive(Map<String, Long> values, String... rules) {
+        for (String rule : rules) {
+            Long value = values.get(rule);
+            if (value == null || value <= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static long now() {
         return TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
     }
@@ -436,14 +446,23 @@ class RealOapIT {
                     }
                 }
             }
+            // Every value the checks below need above zero: in the job's first minute the OAP's
+            // minute average can still be 0 while back pressure builds up.
             boolean complete =
                     instances.size() == TASK_MANAGERS
                             && values.keySet().containsAll(JOB_RULES)
                             && values.keySet().containsAll(TASK_MANAGER_RULES)
                             && values.keySet().containsAll(JOB_TASK_RULES.keySet())
-                            && values.get("meter_flink_project_job_source_pending_records") > 0
-                            && values.get("meter_flink_project_job_completed_checkpoints") > 0
-                            && values.get("meter_flink_project_tm_records_in_per_second") > 0;
+                            && positive(
+                                    values,
+                                    "meter_flink_project_job_source_pending_records",
+                                    "meter_flink_project_job_completed_checkpoints",
+                                    "meter_flink_project_tm_records_in_per_second",
+                                    "meter_flink_project_job_max_backpressured_ms_per_second",
+                                    "meter_flink_project_job_busiest_task_busy_ms_per_second",
+                                    "meter_flink_project_job_watermark_lag_ms",
+                                    "meter_flink_project_job_source_fetch_lag_ms",
+                                    BACK_PRESSURED);
             if (complete || System.nanoTime() > deadline) {
                 break;
             }
