@@ -106,6 +106,37 @@ public final class SourceSettings {
         }
     }
 
+    /**
+     * Every character outside {@code [a-zA-Z0-9:_]} becomes {@code _}, one per code point: how
+     * metric names, label values, instance and endpoint names are made safe for SkyWalking, the
+     * same for metrics and events, as Flink's Prometheus reporter does. Returns the input itself
+     * when nothing needs replacing.
+     */
+    public static String replaceInvalidChars(String input) {
+        int i = 0;
+        while (i < input.length() && isValid(input.charAt(i))) {
+            i++;
+        }
+        if (i == input.length()) {
+            return input;
+        }
+        StringBuilder out = new StringBuilder(input.length()).append(input, 0, i);
+        while (i < input.length()) {
+            int codePoint = input.codePointAt(i);
+            out.append(codePoint < 0x80 && isValid((char) codePoint) ? (char) codePoint : '_');
+            i += Character.charCount(codePoint);
+        }
+        return out.toString();
+    }
+
+    private static boolean isValid(char c) {
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || c == ':'
+                || c == '_';
+    }
+
     /** The settings for the startup log line. */
     @Override
     public String toString() {

@@ -63,7 +63,7 @@ final class EventSource {
         if (value == null) {
             return "";
         }
-        return filterValues ? filter(value) : value;
+        return filterValues ? SourceSettings.replaceInvalidChars(value) : value;
     }
 
     SkyWalkingEvent event(
@@ -101,24 +101,6 @@ final class EventSource {
             out.put(key, String.valueOf(variable.getValue()));
         }
         return out;
-    }
-
-    /** Every character outside {@code [a-zA-Z0-9:_]} becomes {@code _}, one per code point. */
-    static String filter(String input) {
-        StringBuilder out = new StringBuilder(input.length());
-        int i = 0;
-        while (i < input.length()) {
-            int c = input.codePointAt(i);
-            boolean valid =
-                    (c >= 'a' && c <= 'z')
-                            || (c >= 'A' && c <= 'Z')
-                            || (c >= '0' && c <= '9')
-                            || c == ':'
-                            || c == '_';
-            out.append(valid ? (char) c : '_');
-            i += Character.charCount(c);
-        }
-        return out.toString();
     }
 
     /** Text on one line, at most {@code max} characters. */

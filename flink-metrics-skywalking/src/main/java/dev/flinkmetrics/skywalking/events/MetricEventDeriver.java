@@ -377,7 +377,8 @@ public final class MetricEventDeriver {
      */
     private static String logicalScope(MetricGroup group) {
         try {
-            return LogicalScopeProvider.castFrom(group).getLogicalScope(EventSource::filter, '_');
+            return LogicalScopeProvider.castFrom(group)
+                    .getLogicalScope(SourceSettings::replaceInvalidChars, '_');
         } catch (RuntimeException e) {
             return "";
         }

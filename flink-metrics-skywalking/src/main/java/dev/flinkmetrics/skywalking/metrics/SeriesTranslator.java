@@ -14,6 +14,7 @@
 package dev.flinkmetrics.skywalking.metrics;
 
 import dev.flinkmetrics.skywalking.config.MetricsSettings;
+import dev.flinkmetrics.skywalking.config.SourceSettings;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
@@ -123,7 +124,7 @@ final class SeriesTranslator {
     private static final Set<String> PROCESS_LABELS =
             Collections.unmodifiableSet(new HashSet<>(Arrays.asList("host", "tm_id")));
 
-    static final CharacterFilter CHARACTER_FILTER = SeriesTranslator::replaceInvalidChars;
+    static final CharacterFilter CHARACTER_FILTER = SourceSettings::replaceInvalidChars;
 
     static final String FLINK_JOB_NAME = "flink_job_name";
 
@@ -165,7 +166,8 @@ final class SeriesTranslator {
             throw new IllegalArgumentException(
                     "its group " + group.getClass().getName() + " has no logical scope");
         }
-        String name = "flink_" + logicalScope + "_" + replaceInvalidChars(metricName);
+        String name =
+                "flink_" + logicalScope + "_" + SourceSettings.replaceInvalidChars(metricName);
         if (name.equals(INPUT_WATERMARK)) {
             name = WATERMARK_LAG;
         }
@@ -221,7 +223,7 @@ final class SeriesTranslator {
             if (key.length() > 2 && key.charAt(0) == '<' && key.charAt(key.length() - 1) == '>') {
                 key = key.substring(1, key.length() - 1);
             }
-            key = replaceInvalidChars(key);
+            key = SourceSettings.replaceInvalidChars(key);
             if (key.equals(TASK_ATTEMPT_ID) && !config.includeTaskAttemptId) {
                 continue;
             }
@@ -235,7 +237,9 @@ final class SeriesTranslator {
     }
 
     private String labelValue(String value) {
-        return config.filterLabelValueCharacters ? replaceInvalidChars(value) : value;
+        return config.filterLabelValueCharacters
+                ? SourceSettings.replaceInvalidChars(value)
+                : value;
     }
 
     private static int priority(String logicalScope, String name) {
@@ -260,34 +264,5 @@ final class SeriesTranslator {
             return Role.JOB_MANAGER;
         }
         return variables.containsKey("<tm_id>") ? Role.TASK_MANAGER : Role.JOB_MANAGER;
-    }
-
-    /**
-     * Replaces every character outside {@code [a-zA-Z0-9:_]} with {@code _}, one {@code _} per code
-     * point, as the Prometheus reporter's regular expression does.
-     */
-    static String replaceInvalidChars(String input) {
-        int i = 0;
-        while (i < input.length() && isValid(input.charAt(i))) {
-            i++;
-        }
-        if (i == input.length()) {
-            return input;
-        }
-        StringBuilder out = new StringBuilder(input.length()).append(input, 0, i);
-        while (i < input.length()) {
-            int codePoint = input.codePointAt(i);
-            out.append(codePoint < 0x80 && isValid((char) codePoint) ? (char) codePoint : '_');
-            i += Character.charCount(codePoint);
-        }
-        return out.toString();
-    }
-
-    private static boolean isValid(char c) {
-        return (c >= 'a' && c <= 'z')
-                || (c >= 'A' && c <= 'Z')
-                || (c >= '0' && c <= '9')
-                || c == ':'
-                || c == '_';
     }
 }

@@ -19,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
 
+import dev.flinkmetrics.skywalking.config.SourceSettings;
 import dev.flinkmetrics.skywalking.testing.TestGroups;
 import java.util.Collections;
 import java.util.Map;
@@ -149,9 +150,9 @@ class SeriesTranslatorTest {
 
     @Test
     void replacesEachCodePointOnce() {
-        assertThat(SeriesTranslator.replaceInvalidChars("a b\u00e9\uD83D\uDE00c:d_e"))
+        assertThat(SourceSettings.replaceInvalidChars("a b\u00e9\uD83D\uDE00c:d_e"))
                 .isEqualTo("a_b__c:d_e");
-        assertThat(SeriesTranslator.replaceInvalidChars("plain_name:1")).isEqualTo("plain_name:1");
+        assertThat(SourceSettings.replaceInvalidChars("plain_name:1")).isEqualTo("plain_name:1");
     }
 
     @Test
