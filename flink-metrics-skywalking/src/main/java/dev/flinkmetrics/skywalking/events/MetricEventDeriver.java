@@ -163,9 +163,11 @@ public final class MetricEventDeriver {
         // What the job did since the last report, then its end.
         deriveJob(key, job, now);
         jobStatus.end(key, now, send);
-        Map<String, String> parameters = new LinkedHashMap<>(job.variables);
-        parameters.put("lastJobStatus", job.status == null ? "UNKNOWN" : job.status);
-        parameters.put("derivedFrom", "metrics");
+        Map<String, String> parameters =
+                derived(
+                        job.variables,
+                        "lastJobStatus",
+                        job.status == null ? "UNKNOWN" : job.status);
         send.accept(
                 source.event(
                                 job.variables,
@@ -202,12 +204,15 @@ public final class MetricEventDeriver {
     private void deriveJob(String key, Job job, long now) {
         String status = currentStatus(job);
         if (status != null && !status.equals(job.status)) {
-            Map<String, String> parameters = new LinkedHashMap<>(job.variables);
-            parameters.put("newJobStatus", status);
-            if (job.status != null) {
-                parameters.put("previousJobStatus", job.status);
-            }
-            parameters.put("derivedFrom", "metrics");
+            Map<String, String> parameters =
+                    job.status == null
+                            ? derived(job.variables, "newJobStatus", status)
+                            : derived(
+                                    job.variables,
+                                    "newJobStatus",
+                                    status,
+                                    "previousJobStatus",
+                                    job.status);
             job.status = status;
             SkyWalkingEvent event =
                     source.event(
@@ -223,10 +228,8 @@ public final class MetricEventDeriver {
         if (restarts != null && restarts > job.restartsSeen) {
             long more = restarts - job.restartsSeen;
             job.restartsSeen = restarts;
-            Map<String, String> parameters = new LinkedHashMap<>(job.variables);
-            parameters.put("numRestarts", String.valueOf(restarts));
-            parameters.put("newRestarts", String.valueOf(more));
-            parameters.put("derivedFrom", "metrics");
+            Map<String, String> parameters =
+                    derived(job.variables, "numRestarts", restarts, "newRestarts", more);
             send.accept(
                     source.event(
                                     job.variables,
@@ -248,11 +251,15 @@ public final class MetricEventDeriver {
         if (failed != null && failed > job.failedCheckpointsSeen) {
             long more = failed - job.failedCheckpointsSeen;
             job.failedCheckpointsSeen = failed;
-            Map<String, String> parameters = new LinkedHashMap<>(job.variables);
-            parameters.put("checkpointStatus", "FAILED");
-            parameters.put("numberOfFailedCheckpoints", String.valueOf(failed));
-            parameters.put("newFailedCheckpoints", String.valueOf(more));
-            parameters.put("derivedFrom", "metrics");
+            Map<String, String> parameters =
+                    derived(
+                            job.variables,
+                            "checkpointStatus",
+                            "FAILED",
+                            "numberOfFailedCheckpoints",
+                            failed,
+                            "newFailedCheckpoints",
+                            more);
             send.accept(
                     source.event(
                                     job.variables,
@@ -270,6 +277,19 @@ public final class MetricEventDeriver {
         }
     }
 
+    /**
+     * The parameters of a derived event: the group's variables, then the given names and values,
+     * then {@code derivedFrom=metrics}.
+     */
+    private static Map<String, String> derived(Map<String, String> variables, Object... pairs) {
+        Map<String, String> parameters = new LinkedHashMap<>(variables);
+        for (int i = 0; i < pairs.length; i += 2) {
+            parameters.put((String) pairs[i], String.valueOf(pairs[i + 1]));
+        }
+        parameters.put("derivedFrom", "metrics");
+        return parameters;
+    }
+
     private void deriveTaskManagers(long now) {
         Long registered = read(taskManagers);
         if (registered == null || registered == taskManagersSeen) {
@@ -278,11 +298,13 @@ public final class MetricEventDeriver {
         long change = registered - taskManagersSeen;
         taskManagersSeen = registered;
         boolean lost = change < 0;
-        Map<String, String> parameters = new LinkedHashMap<>(jobManagerVariables);
-        parameters.put("numRegisteredTaskManagers", String.valueOf(registered));
-        parameters.put(
-                lost ? "lostTaskManagers" : "newTaskManagers", String.valueOf(Math.abs(change)));
-        parameters.put("derivedFrom", "metrics");
+        Map<String, String> parameters =
+                derived(
+                        jobManagerVariables,
+                        "numRegisteredTaskManagers",
+                        registered,
+                        lost ? "lostTaskManagers" : "newTaskManagers",
+                        Math.abs(change));
         String count = Math.abs(change) == 1 ? "1 TaskManager" : Math.abs(change) + " TaskManagers";
         // About the cluster, not one TaskManager: the metric does not say which.
         send.accept(
