@@ -94,11 +94,6 @@ public final class ExportMethod {
                 grpcMethod, httpPath, what, oapSetting, streamed, httpContentType, hint);
     }
 
-    /** True for a client-streaming method. */
-    public boolean isStreamed() {
-        return streamed;
-    }
-
     @Override
     public String toString() {
         return grpcMethod;
