@@ -19,7 +19,6 @@ import dev.flinkmetrics.skywalking.config.MetricsSettings;
 import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
 import dev.flinkmetrics.skywalking.events.EventExporter;
 import dev.flinkmetrics.skywalking.events.MetricEventDeriver;
-import dev.flinkmetrics.skywalking.events.SkyWalkingEvent;
 import dev.flinkmetrics.skywalking.transport.Delivery;
 import dev.flinkmetrics.skywalking.transport.ExportMethod;
 import dev.flinkmetrics.skywalking.transport.Sender;
@@ -49,8 +48,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With {@code derive-events}, the JobManager's job and TaskManager metrics also feed a {@link
  * MetricEventDeriver}, which turns their changes into SkyWalking events at each report; the event
- * exporter and its thread are made when the first such metric is registered, so TaskManagers run
- * none.
+ * exporter starts its thread with the first event, so TaskManagers run none.
  */
 @Internal
 public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled {
@@ -82,12 +80,9 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
     private final SeriesRegistry.ReadProblems problems = new SeriesRegistry.ReadProblems();
     private volatile Future<?> lastExport;
 
-    // Derived events; all null without derive-events.
+    // Derived events; both null without derive-events.
     private final MetricEventDeriver deriver;
-    private final Sender eventSender;
-    private final ConnectionSettings connection;
-    private final BatchSettings eventBatch;
-    private EventExporter eventExporter; // made on first use, guarded by this
+    private final EventExporter eventExporter;
 
     SkyWalkingMetricReporter(
             ConnectionSettings connection,
@@ -96,16 +91,15 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
             Sender eventSender,
             BatchSettings eventBatch,
             LongSupplier wallClockNanos) {
-        this.connection = connection;
-        this.eventSender = eventSender;
-        this.eventBatch = eventBatch;
+        this.eventExporter =
+                eventSender == null ? null : new EventExporter(connection, eventBatch, eventSender);
         this.deriver =
                 eventSender == null
                         ? null
                         : new MetricEventDeriver(
                                 settings.source,
                                 settings.filterLabelValueCharacters,
-                                this::sendDerived,
+                                eventExporter::offer,
                                 () -> TimeUnit.NANOSECONDS.toMillis(wallClockNanos.getAsLong()));
         this.timeoutMillis = connection.timeoutMillis;
         this.wallClockNanos = wallClockNanos;
@@ -142,21 +136,6 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
                 eventSender,
                 eventBatch,
                 () -> TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis()));
-    }
-
-    /** Queues a derived event; the exporter is made on the first. Never blocks. */
-    private void sendDerived(SkyWalkingEvent event) {
-        EventExporter exporter;
-        synchronized (this) {
-            if (eventExporter == null) {
-                if (closed.get()) {
-                    return;
-                }
-                eventExporter = new EventExporter(connection, eventBatch, eventSender);
-            }
-            exporter = eventExporter;
-        }
-        exporter.offer(event);
     }
 
     @Override
@@ -367,17 +346,8 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
     }
 
     private void closeEvents() {
-        if (eventSender == null) {
-            return;
-        }
-        EventExporter events;
-        synchronized (this) {
-            events = eventExporter;
-        }
-        if (events != null) {
-            events.close(); // closes the sender too
-        } else {
-            eventSender.close();
+        if (eventExporter != null) {
+            eventExporter.close(); // closes the event sender too
         }
     }
 
