@@ -78,6 +78,9 @@ public final class OtlpTraceEncoder implements BatchExporter.Encoder<SpanRecord>
     static final String SERVICE_NAME = "service.name";
     static final String SERVICE_INSTANCE_ID = "service.instance.id";
 
+    /** The shortest span sent: Zipkin, which the OAP keeps spans in, counts whole microseconds. */
+    static final long MIN_DURATION_NANOS = 1_000;
+
     private static final int TRACE_ID_BYTES = 16;
     private static final int SPAN_ID_BYTES = 8;
 
@@ -232,8 +235,9 @@ public final class OtlpTraceEncoder implements BatchExporter.Encoder<SpanRecord>
         }
         span.stringField(Span.NAME, record.name);
         span.varintField(Span.KIND, SpanKind.INTERNAL);
-        span.fixed64Field(Span.START_TIME_UNIX_NANO, unixNanos(record.startMillis));
-        span.fixed64Field(Span.END_TIME_UNIX_NANO, unixNanos(record.endMillis));
+        long start = unixNanos(record.startMillis);
+        span.fixed64Field(Span.START_TIME_UNIX_NANO, start);
+        span.fixed64Field(Span.END_TIME_UNIX_NANO, endNanos(start, record.endMillis));
         for (Map.Entry<String, Object> attribute : record.attributes.entrySet()) {
             writeAttribute(span, Span.ATTRIBUTES, attribute.getKey(), attribute.getValue());
         }
@@ -242,6 +246,21 @@ public final class OtlpTraceEncoder implements BatchExporter.Encoder<SpanRecord>
         for (SpanRecord child : record.children) {
             writeSpan(child, spanId);
         }
+    }
+
+    /**
+     * The end of a span, at least 1 µs after its start. Flink's times are milliseconds, so a short
+     * span often starts and ends in the same one. The OAP turns OTLP spans into Zipkin spans, where
+     * a duration under 1 µs is no duration at all, and its Zipkin receiver then fails on the whole
+     * request (a NullPointerException on {@code Span.duration()}, seen on OAP 10.1.0), losing every
+     * other span in it.
+     */
+    private static long endNanos(long startNanos, long endMillis) {
+        long end = unixNanos(endMillis);
+        return end - startNanos >= MIN_DURATION_NANOS
+                        || startNanos > Long.MAX_VALUE - MIN_DURATION_NANOS
+                ? end
+                : startNanos + MIN_DURATION_NANOS;
     }
 
     /** Millis to nanos, saturating instead of overflowing on absurd timestamps. */

@@ -267,6 +267,30 @@ class OtlpTraceEncoderTest {
         assertThat(total).isEqualTo(batch.stream().mapToInt(SpanRecord::spanCount).sum());
     }
 
+    @Test
+    void aSpanWithoutDurationLastsOneMicrosecondSoThatTheOapKeepsTheRequest() throws Exception {
+        SpanRecord.Builder instant = SpanRecord.builder(CHECKPOINTS, "Instant", START, START);
+        instant.child(CHECKPOINTS, "Backwards", START + 5, START + 4);
+        SpanRecord timed = SpanRecord.builder(CHECKPOINTS, "Timed", START, START + 3).build();
+        List<Span> spans = new ArrayList<>();
+        for (ExportTraceServiceRequest r : encodeAll(List.of(instant.build(), timed), 1 << 20)) {
+            r.getResourceSpansList()
+                    .forEach(
+                            rs ->
+                                    rs.getScopeSpansList()
+                                            .forEach(s -> spans.addAll(s.getSpansList())));
+        }
+        assertThat(spans).hasSize(3);
+        for (Span span : spans) {
+            long duration = span.getEndTimeUnixNano() - span.getStartTimeUnixNano();
+            if (span.getName().equals("Timed")) {
+                assertThat(duration).isEqualTo(3_000_000L);
+            } else {
+                assertThat(duration).as(span.getName()).isEqualTo(1_000L);
+            }
+        }
+    }
+
     private static Map<String, AnyValue> attributes(List<KeyValue> list) {
         Map<String, AnyValue> map = new LinkedHashMap<>();
         for (KeyValue kv : list) {
