@@ -13,6 +13,7 @@
  */
 package dev.flinkmetrics.skywalking.e2e;
 
+import dev.flinkmetrics.skywalking.e2e.SkyWalkingFiles.Line;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,20 +26,105 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.snakeyaml.engine.v2.api.Dump;
+import org.snakeyaml.engine.v2.api.DumpSettings;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.common.FlowStyle;
 
 /**
- * A real Apache SkyWalking OAP as a separate process on 127.0.0.1: lib/ from Maven Central (built
- * by src/oap-runtime/pom.xml), the project's own configuration (src/oap-config/) and rules
- * (skywalking/otel-rules/), in-memory H2. Ended by its PID on close, and by a shutdown hook if the
- * test JVM dies first.
+ * A real Apache SkyWalking OAP as a separate process on 127.0.0.1, with what the project ships for
+ * its line installed as docs/skywalking.md says: the rules of {@code skywalking/<line>/otel-rules/}
+ * and {@code flink-project/*} enabled, the dashboards of {@code
+ * skywalking/<line>/ui-initialized-templates/} and the alarm rules of {@code
+ * skywalking/alarm-settings-flink.yml} merged into the OAP's own. Ended by its PID on close, and by
+ * a shutdown hook if the test JVM dies first.
+ *
+ * <p>Two kinds of release: the OAP from Maven Central (its jars carry no configuration, so the
+ * project's own, {@code src/oap-config/}, with in-memory H2), and an OAP home in the layout of the
+ * official binary release ({@code oap-libs/}, {@code config/}), configured as a user would, through
+ * the environment variables of its own {@code application.yml}, on a real PostgreSQL from 10.2.
  */
 final class OapServer implements AutoCloseable {
 
     private static final String MAIN = "org.apache.skywalking.oap.server.starter.OAPServerStartUp";
+    private static final Pattern CORE_JAR =
+            Pattern.compile("server-core-(\\d+\\.\\d+\\.\\d+)\\.jar");
+    private static final Pattern DEFAULT_RULES =
+            Pattern.compile("SW_OTEL_RECEIVER_ENABLED_OTEL_METRICS_RULES:\"?([^\"}]*)\"?}");
 
+    /** An OAP release: its version, its jars, and its own configuration if it has one. */
+    static final class Release {
+        final String version;
+        final Path lib;
+
+        /** The release's config/ folder; null for the jars from Maven Central. */
+        final Path config;
+
+        private Release(String version, Path lib, Path config) {
+            this.version = version;
+            this.lib = lib;
+            this.config = config;
+        }
+
+        /** The jars of server-starter from Maven Central, assembled by src/oap-runtime/pom.xml. */
+        static Release fromMaven(Path lib) throws IOException {
+            return new Release(versionIn(lib), lib, null);
+        }
+
+        /** An OAP home: oap-libs/ and config/, as in the official binary release. */
+        static Release fromHome(Path home) throws IOException {
+            Path lib = home.resolve("oap-libs");
+            Path config = home.resolve("config");
+            if (!Files.isDirectory(lib)
+                    || !Files.isRegularFile(config.resolve("application.yml"))) {
+                throw new IllegalArgumentException(
+                        home
+                                + " is not an OAP home: it needs oap-libs/ and config/application.yml");
+            }
+            return new Release(versionIn(lib), lib, config);
+        }
+
+        Line line() {
+            return Line.of(version);
+        }
+
+        /** H2 is gone from 10.2; later releases run on PostgreSQL here. */
+        boolean needsPostgres() {
+            String[] parts = version.split("\\.");
+            int major = Integer.parseInt(parts[0]);
+            return major > 10 || (major == 10 && Integer.parseInt(parts[1]) >= 2);
+        }
+
+        @Override
+        public String toString() {
+            return "OAP "
+                    + version
+                    + (config == null ? " (Maven Central)" : " (" + lib.getParent() + ")");
+        }
+
+        private static String versionIn(Path lib) throws IOException {
+            try (Stream<Path> jars = Files.list(lib)) {
+                return jars.map(j -> CORE_JAR.matcher(j.getFileName().toString()))
+                        .filter(Matcher::matches)
+                        .map(m -> m.group(1))
+                        .findFirst()
+                        .orElseThrow(
+                                () ->
+                                        new IllegalArgumentException(
+                                                "no server-core-<version>.jar in " + lib));
+            }
+        }
+    }
+
+    final Release release;
     final int grpcPort;
     final int restPort;
 
@@ -54,7 +140,14 @@ final class OapServer implements AutoCloseable {
     /** Lines of the log up to readiness: startup noise the checks leave out. */
     private int linesAtReady;
 
-    private OapServer(Process process, int grpcPort, int restPort, int zipkinPort, Path log) {
+    private OapServer(
+            Release release,
+            Process process,
+            int grpcPort,
+            int restPort,
+            int zipkinPort,
+            Path log) {
+        this.release = release;
         this.process = process;
         this.grpcPort = grpcPort;
         this.restPort = restPort;
@@ -67,37 +160,147 @@ final class OapServer implements AutoCloseable {
     /**
      * Writes the configuration into {@code work}/config and starts the OAP.
      *
-     * @param lib the OAP's jars
-     * @param config application.yml and the files the OAP will not start without
-     * @param rules folders of MAL rules, copied under config/otel-rules/
+     * @param projectConfig the project's configuration for the release from Maven Central
+     *     (application.yml, log4j2.xml and the files the OAP will not start without); its
+     *     log4j2.xml is used for every release, so that the log goes to {@code work}/oap.log
+     * @param skywalkingFlinkRules SkyWalking's own Flink rules (otel-rules/flink/ of a 10.3 or
+     *     later release) to load on an older line as docs/skywalking.md says, with layer GENERAL;
+     *     null for none (a release of 10.3 or later has its own)
+     * @param jdbcUrl PostgreSQL for a release from 10.2 on; null for H2
      */
-    static OapServer start(Path lib, Path config, Path rules, Path work) throws Exception {
-        StandaloneFlink.deleteRecursively(work);
-        Path configDir = work.resolve("config");
-        copyTree(config, configDir);
-        copyTree(rules, configDir.resolve("otel-rules"));
+    static OapServer start(
+            Release release,
+            Path projectConfig,
+            Path skywalkingFlinkRules,
+            String jdbcUrl,
+            Path work)
+            throws Exception {
+        StandaloneFlink.deleteRecursively(work.resolve("config"));
         Files.createDirectories(work);
+        Path config = work.resolve("config");
+        copyTree(release.config == null ? projectConfig : release.config, config);
+        Line line = release.line();
+        copyTree(line.rules(), config.resolve("otel-rules"));
+        copyTree(line.templates(), config.resolve("ui-initialized-templates"));
+        mergeAlarmRules(config.resolve("alarm-settings.yml"));
+        List<String> rules = new ArrayList<>();
+        rules.add("flink-project/*");
+        if (skywalkingFlinkRules != null && line == Line.GENERAL_LAYER) {
+            Path target = config.resolve("otel-rules").resolve("flink");
+            Files.createDirectories(target);
+            try (Stream<Path> files = Files.list(skywalkingFlinkRules)) {
+                for (Path rule : (Iterable<Path>) files::iterator) {
+                    // docs/skywalking.md: the one change SkyWalking's rules need before 10.3.
+                    Files.write(
+                            target.resolve(rule.getFileName()),
+                            read(rule)
+                                    .replace("Layer.FLINK", "Layer.GENERAL")
+                                    .getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            rules.add("flink/*");
+        }
+
         Path log = work.resolve("oap.log");
         int grpcPort = StandaloneFlink.freePort();
         int restPort = StandaloneFlink.freePort();
         int zipkinPort = StandaloneFlink.freePort();
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx1g");
-        command.add("-Dlog4j.configurationFile=" + configDir.resolve("log4j2.xml"));
-        command.add("-Dcore.default.gRPCPort=" + grpcPort);
-        command.add("-Dcore.default.restPort=" + restPort);
-        command.add("-Dquery-zipkin.default.restPort=" + zipkinPort);
+        command.add(release.config == null ? "-Xmx1g" : "-Xmx2g");
+        command.add("-Dlog4j.configurationFile=" + projectConfig.resolve("log4j2.xml"));
+        Map<String, String> env = new LinkedHashMap<>();
+        if (release.config == null) {
+            // The project's application.yml: ports and rules as system properties.
+            command.add("-Dcore.default.gRPCPort=" + grpcPort);
+            command.add("-Dcore.default.restPort=" + restPort);
+            command.add("-Dquery-zipkin.default.restPort=" + zipkinPort);
+            command.add(
+                    "-Dreceiver-otel.default.enabledOtelMetricsRules=" + String.join(",", rules));
+        } else {
+            // The release's own application.yml, through the variables a user sets.
+            Matcher defaults = DEFAULT_RULES.matcher(read(config.resolve("application.yml")));
+            if (defaults.find()) {
+                // Setting the variable replaces the whole default list: keep it and add to it.
+                rules.add(0, defaults.group(1));
+            }
+            env.put("SW_CORE_GRPC_HOST", "127.0.0.1");
+            env.put("SW_CORE_GRPC_PORT", String.valueOf(grpcPort));
+            env.put("SW_CORE_REST_HOST", "127.0.0.1");
+            env.put("SW_CORE_REST_PORT", String.valueOf(restPort));
+            // Minute values written every 5 s instead of 25 s, so that a test sees them sooner.
+            env.put("SW_CORE_PERSISTENT_PERIOD", "5");
+            env.put("SW_OTEL_RECEIVER_ENABLED_HANDLERS", "otlp-metrics,otlp-traces,otlp-logs");
+            env.put("SW_OTEL_RECEIVER_ENABLED_OTEL_METRICS_RULES", String.join(",", rules));
+            env.put("SW_RECEIVER_ZIPKIN", "default");
+            env.put("SW_ZIPKIN_HTTP_COLLECTOR_ENABLED", "false");
+            env.put("SW_QUERY_ZIPKIN", "default");
+            env.put("SW_QUERY_ZIPKIN_REST_HOST", "127.0.0.1");
+            env.put("SW_QUERY_ZIPKIN_REST_PORT", String.valueOf(zipkinPort));
+            // Query languages and receivers the tests do not use, each on a port of its own.
+            for (String module :
+                    new String[] {
+                        "SW_PROMQL", "SW_LOGQL", "SW_TRACEQL", "SW_RECEIVER_AWS_FIREHOSE"
+                    }) {
+                env.put(module, "-");
+            }
+            if (jdbcUrl != null) {
+                env.put("SW_STORAGE", "postgresql");
+                env.put("SW_JDBC_URL", jdbcUrl);
+                env.put("SW_DATA_SOURCE_USER", EmbeddedPostgres.USER);
+                env.put("SW_DATA_SOURCE_PASSWORD", EmbeddedPostgres.PASSWORD);
+            } else {
+                env.put("SW_STORAGE", "h2");
+            }
+        }
         command.add("-cp");
-        command.add(configDir + java.io.File.pathSeparator + lib.resolve("*"));
+        command.add(config + java.io.File.pathSeparator + release.lib.resolve("*"));
         command.add(MAIN);
-        Process process =
+        ProcessBuilder builder =
                 new ProcessBuilder(command)
                         .directory(work.toFile())
                         .redirectErrorStream(true)
-                        .redirectOutput(log.toFile())
-                        .start();
-        return new OapServer(process, grpcPort, restPort, zipkinPort, log);
+                        .redirectOutput(log.toFile());
+        builder.environment().putAll(env);
+        Files.write(
+                work.resolve("oap.cmd"),
+                (env.entrySet().stream()
+                                        .map(e -> e.getKey() + "=" + e.getValue())
+                                        .collect(Collectors.joining("\n"))
+                                + "\n"
+                                + String.join(" ", command)
+                                + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
+        return new OapServer(release, builder.start(), grpcPort, restPort, zipkinPort, log);
+    }
+
+    /**
+     * Adds the project's alarm rules to the OAP's alarm-settings.yml (or makes it), as a user
+     * merges them; the OAP's own rules and hooks stay.
+     */
+    @SuppressWarnings("unchecked")
+    private static void mergeAlarmRules(Path settings) throws IOException {
+        Load load = new Load(LoadSettings.builder().build());
+        Map<String, Object> ours =
+                (Map<String, Object>) load.loadFromString(read(SkyWalkingFiles.ALARMS));
+        Map<String, Object> merged = new LinkedHashMap<>();
+        if (Files.exists(settings)) {
+            Object theirs = new Load(LoadSettings.builder().build()).loadFromString(read(settings));
+            if (theirs instanceof Map) {
+                merged.putAll((Map<String, Object>) theirs);
+            }
+        }
+        Map<String, Object> rules = new LinkedHashMap<>();
+        if (merged.get("rules") instanceof Map) {
+            rules.putAll((Map<String, Object>) merged.get("rules"));
+        }
+        rules.putAll((Map<String, Object>) ours.get("rules"));
+        merged.put("rules", rules);
+        Files.write(
+                settings,
+                new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build())
+                        .dumpToString(merged)
+                        .getBytes(StandardCharsets.UTF_8));
     }
 
     /** Waits until GraphQL answers, which the OAP serves last of all its servers. */
@@ -203,6 +406,10 @@ final class OapServer implements AutoCloseable {
         } catch (IllegalStateException shuttingDown) {
             // The hook runs anyway.
         }
+    }
+
+    private static String read(Path file) throws IOException {
+        return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

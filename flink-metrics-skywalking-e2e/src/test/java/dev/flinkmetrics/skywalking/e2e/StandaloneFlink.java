@@ -92,9 +92,17 @@ final class StandaloneFlink implements AutoCloseable {
         final Path logs;
 
         Layout(String version, Path home, Path logs) {
+            this(version, home.resolve("lib"), home, logs);
+        }
+
+        /**
+         * A cluster of its own ({@code home}: conf/, plugins/, temporary folders) on the lib/ of a
+         * distribution that other clusters of the same version use at the same time.
+         */
+        Layout(String version, Path lib, Path home, Path logs) {
             this.version = version;
             this.home = home;
-            this.lib = home.resolve("lib");
+            this.lib = lib;
             this.plugins = home.resolve("plugins");
             this.conf = home.resolve("conf");
             this.logs = logs;
@@ -296,6 +304,20 @@ final class StandaloneFlink implements AutoCloseable {
                     "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
                     tmArgs);
         }
+    }
+
+    /** Kills the process of that name ({@code taskmanager-2}, ...) by its PID, as a crash would. */
+    void kill(String name) throws InterruptedException {
+        for (FlinkProcess p : processes) {
+            if (p.name.equals(name)) {
+                p.process.destroyForcibly();
+                p.process.waitFor(10, TimeUnit.SECONDS);
+                LIVE.remove(p.process);
+                processes.remove(p);
+                return;
+            }
+        }
+        throw new IllegalArgumentException("no process " + name + " in " + processes);
     }
 
     List<FlinkProcess> processes() {
