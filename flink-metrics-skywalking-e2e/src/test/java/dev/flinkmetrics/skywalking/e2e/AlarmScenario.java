@@ -37,10 +37,10 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
  * real OAP, and the entities the rules must stay quiet on:
  *
  * <ul>
- *   <li>{@code alarm-faults} (a JobManager, a TaskManager with four slots): a job whose checkpoints
- *       all fail, one that restarts about three times a minute, a back-pressured one whose source
- *       backlog grows and whose watermark lags ten minutes, and a healthy one. The healthy job, the
- *       cluster and its TaskManager must stay quiet.
+ *   <li>{@code alarm-faults} (a JobManager, a TaskManager with five slots): a job whose checkpoints
+ *       all time out, one that restarts about three times a minute, a back-pressured one whose
+ *       source backlog grows, one whose watermark lags ten minutes, and a healthy one. The healthy
+ *       job, the cluster and its TaskManager must stay quiet.
  *   <li>{@code alarm-memory} (a JobManager, a TaskManager): a job that keeps the heap 93 % full and
  *       has it collected a fifth of the time. The cluster must stay quiet.
  *   <li>{@code alarm-idle} (a JobManager, two TaskManagers): no job, and the second TaskManager
@@ -118,7 +118,7 @@ final class AlarmScenario implements AutoCloseable {
         expect("flink_job_no_checkpoint_completed_rule", job("checkpoints_failing"));
         expect("flink_job_backpressure_rule", job("backlogged"));
         expect("flink_job_source_backlog_rule", job("backlogged"));
-        expect("flink_job_watermark_lag_rule", job("backlogged"));
+        expect("flink_job_watermark_lag_rule", job("old_events"));
         expect("flink_cluster_no_running_job_rule", "flink::" + IDLE);
         expect("flink_cluster_taskmanager_lost_rule", "flink::" + IDLE);
         expect("flink_taskmanager_heap_rule", "tm_1 of flink::" + MEMORY);
@@ -156,7 +156,7 @@ final class AlarmScenario implements AutoCloseable {
                         AlarmJobs.class, work.resolve("job").resolve("alarm-jobs.jar"));
 
         Map<String, String> faultsConfig = new LinkedHashMap<>(reporterExtra);
-        faultsConfig.put("taskmanager.numberOfTaskSlots", "4");
+        faultsConfig.put("taskmanager.numberOfTaskSlots", "5");
         // Checkpoint failures are tolerated, so that the job whose checkpoints fail runs on; a
         // failing task restarts its job after a second, as often as it fails.
         faultsConfig.put("execution.checkpointing.tolerable-failed-checkpoints", "1000000");
@@ -186,7 +186,12 @@ final class AlarmScenario implements AutoCloseable {
         provoked("flink_cluster_no_running_job_rule", idleSince);
 
         for (String kind :
-                Arrays.asList("checkpoints-failing", "restarting", "backlogged", "healthy")) {
+                Arrays.asList(
+                        "checkpoints-failing",
+                        "restarting",
+                        "backlogged",
+                        "old-events",
+                        "healthy")) {
             String id = faults.submit(jobJar, AlarmJobs.class.getName(), 1, kind, name(kind));
             faults.awaitJobState(id, "RUNNING", Duration.ofSeconds(120));
             long running = System.currentTimeMillis();

@@ -183,6 +183,15 @@ final class OapServer implements AutoCloseable {
         copyTree(line.rules(), config.resolve("otel-rules"));
         copyTree(line.templates(), config.resolve("ui-initialized-templates"));
         mergeAlarmRules(config.resolve("alarm-settings.yml"));
+        Path version = config.resolve("version.properties");
+        if (release.config != null && !Files.exists(version)) {
+            // The official release has it (from the build's git commit); a home built from a
+            // source archive has no git to take it from, and the OAP does not start without it.
+            Files.write(
+                    version,
+                    ("git.build.version=" + release.version + "\ngit.commit.id=unknown\n")
+                            .getBytes(StandardCharsets.UTF_8));
+        }
         List<String> rules = new ArrayList<>();
         rules.add("flink-project/*");
         if (skywalkingFlinkRules != null && line == Line.GENERAL_LAYER) {
@@ -237,6 +246,9 @@ final class OapServer implements AutoCloseable {
             env.put("SW_QUERY_ZIPKIN", "default");
             env.put("SW_QUERY_ZIPKIN_REST_HOST", "127.0.0.1");
             env.put("SW_QUERY_ZIPKIN_REST_PORT", String.valueOf(zipkinPort));
+            // The OAP's own metrics (on by default from 10.3, port 1234 on every address).
+            env.put("SW_TELEMETRY_PROMETHEUS_HOST", "127.0.0.1");
+            env.put("SW_TELEMETRY_PROMETHEUS_PORT", String.valueOf(StandaloneFlink.freePort()));
             // Query languages and receivers the tests do not use, each on a port of its own.
             for (String module :
                     new String[] {

@@ -518,9 +518,17 @@ class RealOapIT {
             }
         }
         assertThat(ok).as("the well-formed request's value").isEqualTo(2L);
-        Thread.sleep(6000); // one more write period for the others
-        assertThat(services())
-                .contains("flink::contract-ok")
+        // The services list comes from a cache (refreshed every 10 s on 10.4): wait until it
+        // shows the request accepted after the refused ones, then those are known to be absent.
+        List<String> listed = services();
+        long listedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!listed.containsAll(Arrays.asList("flink::contract-ok", "flink::contract-nan"))
+                && System.nanoTime() < listedBy) {
+            Thread.sleep(2000);
+            listed = services();
+        }
+        assertThat(listed)
+                .contains("flink::contract-ok", "flink::contract-nan")
                 .doesNotContain("flink::contract-duplicate", "flink::contract-oversize");
         Long nan =
                 latest(
@@ -815,8 +823,9 @@ class RealOapIT {
     }
 
     /**
-     * Every widget of the dashboard templates (skywalking/ui-dashboards/) shows a value on the OAP,
-     * for its entity: an expression the OAP cannot run answers with an error and no value.
+     * Every widget of the line's dashboard templates (ui-initialized-templates/custom/) shows a
+     * value on the OAP, for its entity: an expression the OAP cannot run answers with an error and
+     * no value.
      */
     private static void checkDashboardExpressions(String service, String instance)
             throws Exception {

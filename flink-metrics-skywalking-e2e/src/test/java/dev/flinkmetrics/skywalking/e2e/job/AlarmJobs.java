@@ -49,8 +49,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *   <li>{@code restarting}: as healthy, but a task fails 20 s after it starts, every time: the job
  *       restarts about three times a minute.
  *   <li>{@code backlogged}: a source that falls ever further behind a producer (its backlog grows),
- *       with event times 10 minutes old (its watermark lags), feeding an operator that takes 20 ms
- *       a record (the source is back-pressured nearly all the time). No checkpoints.
+ *       feeding an operator that takes 20 ms a record (the source is back-pressured nearly all the
+ *       time). No checkpoints.
+ *   <li>{@code old-events}: as healthy, but with event times 10 minutes old: its watermark lags ten
+ *       minutes behind the wall clock. (Under back pressure a source's watermark reaches the
+ *       operators after it late and at a varying time, so the lag has a job of its own.)
  *   <li>{@code memory-hog}: keeps 93 % of the TaskManager's heap filled and has it collected again
  *       and again, about a fifth of the time.
  * </ul>
@@ -79,11 +82,23 @@ public final class AlarmJobs {
                 env.enableCheckpointing(5000);
                 paced(env).map(new FailAfter(20_000)).name("fail-after-20s").print();
                 break;
+            case "old-events":
+                env.enableCheckpointing(5000);
+                env.fromSource(
+                                new PacedNumbers(20),
+                                WatermarkStrategy.<Long>forMonotonousTimestamps()
+                                        .withTimestampAssigner(new TenMinutesAgo()),
+                                "paced-old")
+                        .keyBy(new ModKey())
+                        .map(new Identity())
+                        .name("identity")
+                        .print();
+                break;
             case "backlogged":
                 env.fromSource(
                                 new BacklogNumbers(0, Long.MAX_VALUE),
                                 WatermarkStrategy.<Long>forMonotonousTimestamps()
-                                        .withTimestampAssigner(new TenMinutesAgo()),
+                                        .withTimestampAssigner(new Now()),
                                 "backlog")
                         .keyBy(new ModKey())
                         .map(new Slow(20))
