@@ -88,7 +88,7 @@ class SkyWalkingMetricReporterTest {
                 .containsEntry("jobManager_node", "jobmanager_0");
         assertThat(samples).noneMatch(s -> s.name.endsWith("numRecordsInErrors"));
         // The reporter's own series travel with the first resource.
-        assertThat(only(samples, "flink_reporter_skywalking_seriesRegistered").value).isEqualTo(15);
+        assertThat(only(samples, "flink_reporter_skywalking_seriesRegistered").value).isEqualTo(17);
     }
 
     @Test
@@ -152,9 +152,9 @@ class SkyWalkingMetricReporterTest {
                 group("taskmanager.job.task", TestGroups.operatorVariables("orders", "Map", 0));
         SimpleCounter counter = new SimpleCounter();
         reporter.notifyOfAddedMetric(counter, "numRecordsIn", task);
-        assertThat(reporter.selfMetrics().seriesRegistered.get()).isEqualTo(14);
+        assertThat(reporter.selfMetrics().seriesRegistered.get()).isEqualTo(16);
         reporter.notifyOfRemovedMetric(counter, "numRecordsIn", task);
-        assertThat(reporter.selfMetrics().seriesRegistered.get()).isEqualTo(13);
+        assertThat(reporter.selfMetrics().seriesRegistered.get()).isEqualTo(15);
 
         reporter.report();
         assertThat(server.awaitRequest(r -> true, 10_000)).isTrue();

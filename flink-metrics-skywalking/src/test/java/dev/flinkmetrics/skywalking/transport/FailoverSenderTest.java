@@ -14,6 +14,7 @@
 package dev.flinkmetrics.skywalking.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.flinkmetrics.skywalking.config.ConnectionSettings;
 import dev.flinkmetrics.skywalking.config.OptionReader;
@@ -26,6 +27,7 @@ import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterEach;
@@ -72,6 +74,71 @@ class FailoverSenderTest {
         return port;
     }
 
+    @Test
+    void creatingTheSenderResolvesNothingTheFirstSendDoes() throws Exception {
+        int port = startPods(2);
+        dns.set(addresses(1, 2));
+        AtomicInteger resolved = new AtomicInteger();
+        ConnectionSettings connection = settings(port);
+        Credentials credentials = new Credentials(connection);
+        sender =
+                new FailoverSender(
+                        connection,
+                        METRICS,
+                        credentials,
+                        node ->
+                                new GrpcSender(
+                                        connection,
+                                        METRICS,
+                                        node,
+                                        credentials,
+                                        process.channels,
+                                        null),
+                        host -> {
+                            resolved.incrementAndGet();
+                            return dns.get();
+                        },
+                        TimeUnit.SECONDS.toNanos(30));
+        // Flink's thread creates the reporter: a slow DNS must not hold it.
+        assertThat(resolved.get()).isZero();
+        sender.send(REQUEST, REQUEST.length, deadline());
+        assertThat(resolved.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aSendAfterCloseMakesNoSenderThatNothingWouldClose() throws Exception {
+        int port = startPods(1);
+        dns.set(addresses(1));
+        List<Sender> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ConnectionSettings connection = settings(port);
+        Credentials credentials = new Credentials(connection);
+        sender =
+                new FailoverSender(
+                        connection,
+                        METRICS,
+                        credentials,
+                        node -> {
+                            Sender s =
+                                    new GrpcSender(
+                                            connection,
+                                            METRICS,
+                                            node,
+                                            credentials,
+                                            process.channels,
+                                            null);
+                            made.add(s);
+                            return s;
+                        },
+                        host -> dns.get(),
+                        TimeUnit.SECONDS.toNanos(30));
+        // The export thread sends as close runs on another thread.
+        sender.close(deadline());
+        assertThatThrownBy(() -> sender.send(REQUEST, REQUEST.length, deadline()))
+                .isInstanceOf(ExportException.class);
+        assertThat(made).isEmpty();
+        assertThat(process.openChannels()).isZero();
+    }
+
     private static InetAddress[] addresses(int... lastOctets) throws Exception {
         InetAddress[] ips = new InetAddress[lastOctets.length];
         for (int i = 0; i < ips.length; i++) {
@@ -80,18 +147,25 @@ class FailoverSenderTest {
         return ips;
     }
 
+    private final PluginProcess process = new PluginProcess();
+
+    private static ConnectionSettings settings(int port) {
+        return ConnectionSettings.read(
+                new OptionReader(
+                        TestGroups.properties(
+                                "endpoint", "http://oap-headless.skywalking:" + port)));
+    }
+
     private FailoverSender sender(int port, long resolveEveryNanos) {
-        ConnectionSettings connection =
-                ConnectionSettings.read(
-                        new OptionReader(
-                                TestGroups.properties(
-                                        "endpoint", "http://oap-headless.skywalking:" + port)));
+        ConnectionSettings connection = settings(port);
         Credentials credentials = new Credentials(connection);
         return new FailoverSender(
                 connection,
                 METRICS,
                 credentials,
-                node -> new GrpcSender(connection, METRICS, node, credentials, null),
+                node ->
+                        new GrpcSender(
+                                connection, METRICS, node, credentials, process.channels, null),
                 host -> host.equals("oap-headless.skywalking") ? dns.get() : new InetAddress[0],
                 resolveEveryNanos);
     }
