@@ -19,6 +19,7 @@ import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
 import dev.flinkmetrics.skywalking.testing.ReporterHarness;
 import java.net.ServerSocket;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -139,6 +140,74 @@ class MiniClusterFaultsTest {
         }
         List<String> left = ReporterHarness.awaitPluginThreadsGone(5000);
         assertThat(left).as("reporter threads after shutdown").isEmpty();
+    }
+
+    @Test
+    void aClosedMiniClusterLeavesNoThreadAndNoConnectionBehind() throws Exception {
+        try (OtlpTestServer server = new OtlpTestServer()) {
+            Set<String> before = pluginThreads();
+            Set<String> afterFirst = null;
+            for (int run = 1; run <= 2; run++) {
+                Configuration conf = ContractCluster.loopbackConfiguration();
+                reporter(conf, "sw", server.endpoint());
+                for (String kind : new String[] {"traces", "events"}) {
+                    String prefix = kind + ".reporter.sw.";
+                    conf.setString(
+                            prefix + "factory.class",
+                            kind.equals("traces")
+                                    ? "dev.flinkmetrics.skywalking.SkyWalkingTraceReporterFactory"
+                                    : "dev.flinkmetrics.skywalking.SkyWalkingEventReporterFactory");
+                    conf.setString(prefix + "endpoint", server.endpoint());
+                    conf.setString(prefix + "cluster", "faults");
+                }
+                MiniCluster cluster = start(conf);
+                try {
+                    assertThat(server.awaitCalls(run * 2, 30_000)).isTrue();
+                } finally {
+                    cluster.close();
+                }
+                // Export threads end when closed, or idle for those Flink never closes.
+                assertThat(awaitNoExportThread(15_000)).as("export threads").isTrue();
+                Set<String> after = pluginThreads();
+                System.out.printf(
+                        "plugin threads before: %s, after MiniCluster %d closed: %s; connections"
+                                + " made to the receiver: %d, open: %d%n",
+                        before, run, after, server.connections(), server.openConnections());
+                if (afterFirst == null) {
+                    afterFirst = after;
+                    assertThat(after).isEqualTo(before);
+                } else {
+                    assertThat(after).isEqualTo(afterFirst);
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (server.openConnections() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(server.openConnections()).as("connections left open").isZero();
+            }
+        }
+    }
+
+    /** Names of the plugin's live threads, numbers of pools cut off. */
+    private static Set<String> pluginThreads() {
+        Set<String> names = new java.util.TreeSet<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.isAlive() && t.getName().startsWith("flink-metrics-skywalking")) {
+                names.add(t.getName().replaceAll("-\\d+(-\\d+)*$", ""));
+            }
+        }
+        return names;
+    }
+
+    private static boolean awaitNoExportThread(long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (System.nanoTime() < deadline) {
+            if (pluginThreads().stream().noneMatch(n -> n.endsWith("exporter"))) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
     }
 
     private static void reporter(Configuration conf, String name, String endpoint) {

@@ -118,7 +118,9 @@ final class MetricsExporter {
      */
     void close(long deadlineNanos) {
         lifecycle.close(deadlineNanos);
-        if (!slot.tryClaim()) {
+        if (slot.tryClaim()) {
+            slot.abandon();
+        } else {
             LOG.warn(
                     "The final export did not finish within the timeout; the last values were not"
                             + " sent.");

@@ -323,4 +323,28 @@ class SkyWalkingEventReporterTest {
                             + e.getMessage());
         }
     }
+
+    @Test
+    void anEventThatCannotBeReadIsCountedAsDropped() {
+        EventReporter reporter = reporter("cluster", "prod");
+        org.apache.flink.events.Event unreadable =
+                new EventBuilder(SkyWalkingEventReporterTest.class, "Broken")
+                        .setObservedTsMillis(1)
+                        .build();
+        org.apache.flink.events.Event broken =
+                (org.apache.flink.events.Event)
+                        java.lang.reflect.Proxy.newProxyInstance(
+                                getClass().getClassLoader(),
+                                new Class<?>[] {org.apache.flink.events.Event.class},
+                                (proxy, method, args) -> {
+                                    if (method.getName().equals("getAttributes")) {
+                                        throw new IllegalStateException("unreadable");
+                                    }
+                                    return method.invoke(unreadable, args);
+                                });
+        reporter.notifyOfAddedEvent(broken);
+        reporter.notifyOfAddedEvent(broken);
+        assertThat(process.events.dropped.get()).isEqualTo(2);
+        assertThat(log.at(Level.WARN)).singleElement().asString().contains("could not be read");
+    }
 }

@@ -288,6 +288,27 @@ class DerivedEventsTest {
                 .contains("11800");
     }
 
+    @Test
+    void aGaugeThatThrowsIsCountedAndLoggedOnce() throws Exception {
+        SkyWalkingMetricReporter reporter = reporter("endpoint", server.endpoint());
+        reporter.notifyOfAddedMetric(
+                (Gauge<Long>)
+                        () -> {
+                            throw new IllegalStateException("boom");
+                        },
+                "failingTime",
+                jobGroup);
+        reporter.report();
+        reporter.report();
+        assertThat(harness.log().at(Level.WARN))
+                .filteredOn(m -> m.contains("are not derived"))
+                .singleElement()
+                .asString()
+                .contains("legacy job")
+                .contains("boom");
+        assertThat(reporter.selfMetrics().readFailures.get()).isEqualTo(2);
+    }
+
     /** Polls the condition until it holds, at most 10 s. */
     private static boolean awaitUntil(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

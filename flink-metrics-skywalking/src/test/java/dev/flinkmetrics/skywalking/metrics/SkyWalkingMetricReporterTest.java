@@ -248,4 +248,69 @@ class SkyWalkingMetricReporterTest {
         assertThat(matching).as(name).hasSize(1);
         return matching.get(0);
     }
+
+    @Test
+    void aSlowGaugeDoesNotHoldUpRegistration() throws Exception {
+        create("preset", "all");
+        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        MetricGroup tm = group("taskmanager", TestGroups.taskManagerVariables());
+        reporter.notifyOfAddedMetric(
+                (org.apache.flink.metrics.Gauge<Long>)
+                        () -> {
+                            reading.countDown();
+                            try {
+                                release.await();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            return 1L;
+                        },
+                "slowGauge",
+                tm);
+        Thread report = new Thread(reporter::report);
+        report.start();
+        try {
+            assertThat(reading.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            // A task deployed now registers its metrics while the gauge is still being read.
+            Thread deploy =
+                    new Thread(
+                            () ->
+                                    reporter.notifyOfAddedMetric(
+                                            new SimpleCounter(), "numRecordsIn", tm));
+            deploy.start();
+            deploy.join(10_000);
+            assertThat(deploy.isAlive()).as("registration waited for the gauge").isFalse();
+        } finally {
+            release.countDown();
+            report.join();
+        }
+    }
+
+    @Test
+    void theSpanAndEventRequestsThatFailedAreOwnSeries() throws Exception {
+        create();
+        harness.process().spans.failedRequests.addAndGet(2);
+        harness.process().events.failedRequests.addAndGet(3);
+        reporter.notifyOfAddedMetric(
+                new SimpleCounter(),
+                "numRunningJobs",
+                group("jobmanager", TestGroups.jobManagerVariables()));
+        reporter.report();
+        assertThat(server.awaitRequest(r -> true, 10_000)).isTrue();
+        List<OtlpTestServer.Sample> samples = server.samples();
+        assertThat(only(samples, "flink_reporter_skywalking_spanRequestsFailed").value)
+                .isEqualTo(2);
+        assertThat(only(samples, "flink_reporter_skywalking_eventRequestsFailed").value)
+                .isEqualTo(3);
+    }
+
+    @Test
+    void afterCloseNoReportIsExportedAndTheSlotIsClaimedOnce() {
+        create();
+        reporter.close();
+        reporter.report();
+        assertThat(reporter.selfMetrics().cyclesSkipped.get()).isZero();
+        assertThat(reporter.awaitExport(1_000)).isTrue();
+    }
 }

@@ -103,6 +103,8 @@ public final class OtlpTestServer implements AutoCloseable {
     private volatile boolean serveTraces = true;
     private final EventTestServer.Events events = new EventTestServer.Events();
     private final AtomicInteger calls = new AtomicInteger();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger openConnections = new AtomicInteger();
     private final Object changes = new Object();
     private volatile Status failWith;
     private final AtomicInteger failNextCount = new AtomicInteger();
@@ -147,6 +149,21 @@ public final class OtlpTestServer implements AutoCloseable {
         NettyServerBuilder builder =
                 NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, requestedPort))
                         .maxInboundMessageSize(maxInboundBytes)
+                        .addTransportFilter(
+                                new io.grpc.ServerTransportFilter() {
+                                    @Override
+                                    public io.grpc.Attributes transportReady(
+                                            io.grpc.Attributes attributes) {
+                                        connections.incrementAndGet();
+                                        openConnections.incrementAndGet();
+                                        return attributes;
+                                    }
+
+                                    @Override
+                                    public void transportTerminated(io.grpc.Attributes attributes) {
+                                        openConnections.decrementAndGet();
+                                    }
+                                })
                         .addService(
                                 ServerInterceptors.intercept(new Service(), new HeaderCapture()));
         if (serveTraces) {
@@ -224,6 +241,16 @@ public final class OtlpTestServer implements AutoCloseable {
      */
     public void serveTraces(boolean serve) {
         this.serveTraces = serve;
+    }
+
+    /** Connections (HTTP/2 transports) clients made to this server, ever. */
+    public int connections() {
+        return connections.get();
+    }
+
+    /** Connections open now. */
+    public int openConnections() {
+        return openConnections.get();
     }
 
     /** Calls of either service, accepted or not. */

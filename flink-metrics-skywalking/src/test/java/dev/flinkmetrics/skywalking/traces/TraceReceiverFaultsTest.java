@@ -187,4 +187,34 @@ class TraceReceiverFaultsTest {
                 .isTrue();
         assertThat(log.at(Level.WARN)).hasSize(1);
     }
+
+    @Test
+    void spansFurtherApartThanTheExportThreadLivesShareOneConnection() throws Exception {
+        SkyWalkingTraceReporter reporter = reporter();
+        reporter.notifyOfAddedSpan(TraceReporters.checkpoint(1, 1));
+        assertThat(server.awaitSpans(s -> s.size() >= 2, 10_000)).isTrue();
+        // Quiet for longer than the export thread stays (what used to end the connection too).
+        assertThat(awaitUntil(() -> !threadAlive(EXPORT_THREAD))).isTrue();
+        reporter.notifyOfAddedSpan(TraceReporters.checkpoint(2, 1));
+        assertThat(server.awaitSpans(s -> s.size() >= 4, 10_000)).isTrue();
+        assertThat(server.connections()).isEqualTo(1);
+    }
+
+    @Test
+    void aRefusedTokenHintNamesTheTraceReportersKey() throws Exception {
+        server.requireToken("right");
+        SkyWalkingTraceReporter reporter = reporter("token", "wrong");
+        reporter.notifyOfAddedSpan(TraceReporters.checkpoint(1, 1));
+        assertThat(awaitUntil(() -> !log.at(Level.WARN).isEmpty())).isTrue();
+        assertThat(log.at(Level.WARN))
+                .singleElement()
+                .asString()
+                .contains("traces.reporter.<name>.token")
+                .doesNotContain("metrics.reporter.");
+    }
+
+    private static boolean threadAlive(String name) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().equals(name) && t.isAlive());
+    }
 }
