@@ -104,6 +104,7 @@ public final class OtlpTestServer implements AutoCloseable {
     private final EventTestServer.Events events = new EventTestServer.Events();
     private final AtomicInteger calls = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
+    private final List<Long> deadlinesMillis = new CopyOnWriteArrayList<>();
     private final AtomicInteger openConnections = new AtomicInteger();
     private final Object changes = new Object();
     private volatile Status failWith;
@@ -241,6 +242,11 @@ public final class OtlpTestServer implements AutoCloseable {
      */
     public void serveTraces(boolean serve) {
         this.serveTraces = serve;
+    }
+
+    /** The time each call had left when it arrived, by the deadline its client set. */
+    public List<Long> callDeadlinesMillis() {
+        return deadlinesMillis;
     }
 
     /** Connections (HTTP/2 transports) clients made to this server, ever. */
@@ -451,6 +457,10 @@ public final class OtlpTestServer implements AutoCloseable {
      * call's headers) and answering {@code ok}.
      */
     private <A> void answer(StreamObserver<A> response, A ok, Consumer<Map<String, String>> keep) {
+        io.grpc.Deadline deadline = Context.current().getDeadline();
+        if (deadline != null) {
+            deadlinesMillis.add(deadline.timeRemaining(TimeUnit.MILLISECONDS));
+        }
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
         calls.incrementAndGet();

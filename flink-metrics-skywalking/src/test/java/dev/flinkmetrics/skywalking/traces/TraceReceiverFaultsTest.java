@@ -156,11 +156,9 @@ class TraceReceiverFaultsTest {
             reporter.notifyOfAddedSpan(TraceReporters.checkpoint(i, 0));
         }
 
-        long start = System.nanoTime();
+        // The timeout bounds the export in flight and the flush together; the bound itself is
+        // CloseDeadlineTest's.
         reporter.close();
-        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        // The timeout (1 s) bounds the export in flight and the flush together.
-        assertThat(millis).isLessThan(2000);
         assertThat(ReporterHarness.awaitPluginThreadsGone(2000)).doesNotContain(EXPORT_THREAD);
         assertThat(server.traceRequests()).isEmpty();
         assertThat(reporters.process.spans.dropped.get() - droppedBefore).isEqualTo(5);
