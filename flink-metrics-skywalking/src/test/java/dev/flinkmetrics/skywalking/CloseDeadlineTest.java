@@ -42,7 +42,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Closing each reporter ends within its timeout plus {@link ExportLifecycle#GRACE_MILLIS}, with
  * work still to send, whatever the OAP does: stalls every call, is a dead node that takes the TCP
- * connection and never speaks, or answers slowly. Nothing of the plugin is left running after.
+ * connection and never speaks, or answers slowly. The metric reporter has an export under way and a
+ * derived event queued: both end by the one deadline. Nothing of the plugin is left running after.
  */
 class CloseDeadlineTest {
 
@@ -130,7 +131,16 @@ class CloseDeadlineTest {
                                     "taskmanager.job.task",
                                     TestGroups.operatorVariables("job", "op", i)));
                 }
-                ((org.apache.flink.metrics.reporter.Scheduled) metrics).report(); // under way
+                // A JobManager gauge: each report also derives an event, queued for the same OAP.
+                long[] taskManagers = {0};
+                metrics.notifyOfAddedMetric(
+                        (org.apache.flink.metrics.Gauge<Long>) () -> ++taskManagers[0],
+                        "numRegisteredTaskManagers",
+                        TestGroups.group("jobmanager", TestGroups.jobManagerVariables()));
+                org.apache.flink.metrics.reporter.Scheduled scheduled =
+                        (org.apache.flink.metrics.reporter.Scheduled) metrics;
+                scheduled.report(); // an export and an event under way
+                scheduled.report(); // skipped, but one more event waits behind the first
                 closing = metrics::close;
                 break;
             case "traces":

@@ -127,23 +127,24 @@ class MiniClusterFaultsTest {
             closedPort = socket.getLocalPort();
         }
         // Reporters Flink never closes, of earlier tests in this JVM, may hold shared channels.
+        assertThat(awaitNoExportThread(15_000)).isTrue();
         Set<String> before = pluginThreads();
         Configuration conf = ContractCluster.loopbackConfiguration();
         reporter(conf, "sw", "http://127.0.0.1:" + closedPort);
         // Were close to wait for the export's retries, it would wait this long.
         conf.setString("metrics.reporter.sw.timeout", "10 min");
-        try (Capture log = Capture.root()) {
-            MiniCluster cluster = start(conf);
-            try {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (log.lines.stream().noneMatch(e -> text(e).contains("Export to"))
-                        && System.nanoTime() < deadline) {
-                    Thread.sleep(50); // until a failed export cycle is logged
-                }
-            } finally {
-                // The export in flight stops retrying on close, and the final one tries once.
-                assertTimeoutPreemptively(Duration.ofMinutes(2), cluster::close);
+        MiniCluster cluster = start(conf);
+        try {
+            // An export under way: it retries, nothing listening, for up to the 10 min.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!pluginThreads().contains("flink-metrics-skywalking-exporter")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50);
             }
+            assertThat(pluginThreads()).contains("flink-metrics-skywalking-exporter");
+        } finally {
+            // The export in flight stops retrying on close, and the final one tries once.
+            assertTimeoutPreemptively(Duration.ofMinutes(2), cluster::close);
         }
         assertThat(awaitNoExportThread(15_000)).as("export threads").isTrue();
         assertThat(pluginThreads()).as("reporter threads after shutdown").isEqualTo(before);
@@ -152,6 +153,7 @@ class MiniClusterFaultsTest {
     @Test
     void aClosedMiniClusterLeavesNoThreadAndNoConnectionBehind() throws Exception {
         try (OtlpTestServer server = new OtlpTestServer()) {
+            assertThat(awaitNoExportThread(15_000)).isTrue();
             Set<String> before = pluginThreads();
             Set<String> afterFirst = null;
             for (int run = 1; run <= 2; run++) {

@@ -14,6 +14,7 @@
 package dev.flinkmetrics.skywalking.events;
 
 import static dev.flinkmetrics.skywalking.events.SkyWalkingEventReporterTest.jobEvent;
+import static dev.flinkmetrics.skywalking.testing.Conditions.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkmetrics.skywalking.SkyWalkingEventReporterFactory;
@@ -22,8 +23,6 @@ import dev.flinkmetrics.skywalking.testing.LogCapture;
 import dev.flinkmetrics.skywalking.testing.TestGroups;
 import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.flink.events.reporter.EventReporter;
 import org.apache.flink.metrics.MetricConfig;
 import org.apache.logging.log4j.Level;
@@ -74,18 +73,6 @@ class EventReporterFaultsTest {
                         .build());
     }
 
-    /** Polls the condition until it holds, at most 10 s. */
-    private static boolean awaitUntil(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(10);
-        }
-        return true;
-    }
-
     @Test
     void receiverDownIsOneWarningAndEventsFlowWhenItIsBack() throws Exception {
         server.stop();
@@ -107,12 +94,7 @@ class EventReporterFaultsTest {
         send(100);
         assertThat(server.awaitEvents(e -> !e.isEmpty(), 10_000)).isTrue();
         // Logged when the cycle after the outage ends, so every failed cycle ended before it.
-        assertThat(
-                        awaitUntil(
-                                () ->
-                                        log.at(Level.INFO).stream()
-                                                .anyMatch(m -> m.contains("works again"))))
-                .isTrue();
+        assertThat(log.await(Level.INFO, "works again")).isTrue();
         assertThat(log.at(Level.WARN)).hasSize(1);
     }
 

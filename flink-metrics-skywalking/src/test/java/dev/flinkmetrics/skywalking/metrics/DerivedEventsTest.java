@@ -26,9 +26,7 @@ import io.grpc.Status;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
@@ -307,18 +305,6 @@ class DerivedEventsTest {
                 .contains("legacy job")
                 .contains("boom");
         assertThat(reporter.selfMetrics().readFailures.get()).isEqualTo(2);
-    }
-
-    /** Polls the condition until it holds, at most 10 s. */
-    private static boolean awaitUntil(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(10);
-        }
-        return true;
     }
 
     private static List<String> names(List<Event> events) {

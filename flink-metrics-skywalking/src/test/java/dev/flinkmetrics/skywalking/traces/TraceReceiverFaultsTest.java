@@ -13,6 +13,7 @@
  */
 package dev.flinkmetrics.skywalking.traces;
 
+import static dev.flinkmetrics.skywalking.testing.Conditions.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkmetrics.skywalking.testing.LogCapture;
@@ -20,8 +21,6 @@ import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
 import dev.flinkmetrics.skywalking.testing.ReporterHarness;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.flink.traces.Span;
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterEach;
@@ -75,18 +74,6 @@ class TraceReceiverFaultsTest {
 
     private long failedRequests() {
         return reporters.process.spans.failedRequests.get() - failedBefore;
-    }
-
-    /** Polls the condition until it holds, at most 10 s. */
-    private static boolean awaitUntil(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(10);
-        }
-        return true;
     }
 
     private long exported() {
@@ -177,12 +164,7 @@ class TraceReceiverFaultsTest {
         reporter.notifyOfAddedSpan(TraceReporters.checkpoint(2, 0));
         assertThat(server.awaitSpans(s -> s.size() == 1, 10_000)).isTrue();
         // Logged once the answer is back, just after the receiver kept the request.
-        assertThat(
-                        awaitUntil(
-                                () ->
-                                        log.at(Level.INFO).stream()
-                                                .anyMatch(m -> m.contains("works again"))))
-                .isTrue();
+        assertThat(log.await(Level.INFO, "works again")).isTrue();
         assertThat(log.at(Level.WARN)).hasSize(1);
     }
 

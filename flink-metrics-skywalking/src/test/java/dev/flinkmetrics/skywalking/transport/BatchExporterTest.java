@@ -13,6 +13,7 @@
  */
 package dev.flinkmetrics.skywalking.transport;
 
+import static dev.flinkmetrics.skywalking.testing.Conditions.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,15 +66,15 @@ class BatchExporterTest {
         try {
             assertThat(running(exporter)).as("no thread before the first item").isFalse();
             exporter.offer("first");
-            assertThat(await(() -> sender.sent.contains("first"))).isTrue();
+            assertThat(awaitUntil(() -> sender.sent.contains("first"))).isTrue();
             assertThat(running(exporter)).isTrue();
 
-            assertThat(await(() -> !running(exporter))).as("thread ended when idle").isTrue();
+            assertThat(awaitUntil(() -> !running(exporter))).as("thread ended when idle").isTrue();
             assertThat(sender.closed.get()).as("the connection stays").isZero();
             assertThat(exporterThreads()).isZero();
 
             exporter.offer("second");
-            assertThat(await(() -> sender.sent.contains("second"))).isTrue();
+            assertThat(awaitUntil(() -> sender.sent.contains("second"))).isTrue();
             assertThat(counters.exported.get()).isEqualTo(2);
             assertThat(counters.dropped.get()).isZero();
         } finally {
@@ -149,16 +149,5 @@ class BatchExporterTest {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().endsWith("-items-exporter"))
                 .count();
-    }
-
-    private static boolean await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return false;
     }
 }

@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -79,26 +81,15 @@ class FailoverSenderTest {
         int port = startPods(2);
         dns.set(addresses(1, 2));
         AtomicInteger resolved = new AtomicInteger();
-        ConnectionSettings connection = settings(port);
-        Credentials credentials = new Credentials(connection);
         sender =
-                new FailoverSender(
-                        connection,
-                        METRICS,
-                        credentials,
-                        node ->
-                                new GrpcSender(
-                                        connection,
-                                        METRICS,
-                                        node,
-                                        credentials,
-                                        process.channels,
-                                        null),
+                sender(
+                        port,
+                        TimeUnit.SECONDS.toNanos(30),
+                        made -> made,
                         host -> {
                             resolved.incrementAndGet();
                             return dns.get();
-                        },
-                        TimeUnit.SECONDS.toNanos(30));
+                        });
         // Flink's thread creates the reporter: a slow DNS must not hold it.
         assertThat(resolved.get()).isZero();
         sender.send(REQUEST, REQUEST.length, deadline());
@@ -110,27 +101,15 @@ class FailoverSenderTest {
         int port = startPods(1);
         dns.set(addresses(1));
         List<Sender> made = new java.util.concurrent.CopyOnWriteArrayList<>();
-        ConnectionSettings connection = settings(port);
-        Credentials credentials = new Credentials(connection);
         sender =
-                new FailoverSender(
-                        connection,
-                        METRICS,
-                        credentials,
-                        node -> {
-                            Sender s =
-                                    new GrpcSender(
-                                            connection,
-                                            METRICS,
-                                            node,
-                                            credentials,
-                                            process.channels,
-                                            null);
+                sender(
+                        port,
+                        TimeUnit.SECONDS.toNanos(30),
+                        s -> {
                             made.add(s);
                             return s;
                         },
-                        host -> dns.get(),
-                        TimeUnit.SECONDS.toNanos(30));
+                        host -> dns.get());
         // The export thread sends as close runs on another thread.
         sender.close(deadline());
         assertThatThrownBy(() -> sender.send(REQUEST, REQUEST.length, deadline()))
@@ -149,6 +128,10 @@ class FailoverSenderTest {
 
     private final PluginProcess process = new PluginProcess();
 
+    private GrpcSender grpc(ConnectionSettings connection, Credentials credentials, Node node) {
+        return new GrpcSender(connection, METRICS, node, credentials, process.channels, null);
+    }
+
     private static ConnectionSettings settings(int port) {
         return ConnectionSettings.read(
                 new OptionReader(
@@ -157,16 +140,27 @@ class FailoverSenderTest {
     }
 
     private FailoverSender sender(int port, long resolveEveryNanos) {
+        return sender(
+                port,
+                resolveEveryNanos,
+                made -> made,
+                host -> host.equals("oap-headless.skywalking") ? dns.get() : new InetAddress[0]);
+    }
+
+    /** A sender over gRPC senders, each handed to {@code onMade}, resolving with {@code dns}. */
+    private FailoverSender sender(
+            int port,
+            long resolveEveryNanos,
+            UnaryOperator<Sender> onMade,
+            Function<String, InetAddress[]> dns) {
         ConnectionSettings connection = settings(port);
         Credentials credentials = new Credentials(connection);
         return new FailoverSender(
                 connection,
                 METRICS,
                 credentials,
-                node ->
-                        new GrpcSender(
-                                connection, METRICS, node, credentials, process.channels, null),
-                host -> host.equals("oap-headless.skywalking") ? dns.get() : new InetAddress[0],
+                node -> onMade.apply(grpc(connection, credentials, node)),
+                dns,
                 resolveEveryNanos);
     }
 
