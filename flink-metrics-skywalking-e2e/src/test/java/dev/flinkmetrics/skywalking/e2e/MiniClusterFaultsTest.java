@@ -16,6 +16,7 @@ package dev.flinkmetrics.skywalking.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.flinkmetrics.skywalking.e2e.job.ContinuousJob;
 import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -25,8 +26,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.util.TestStreamEnvironment;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
@@ -193,6 +199,68 @@ class MiniClusterFaultsTest {
                     Thread.sleep(50);
                 }
                 assertThat(server.openConnections()).as("connections left open").isZero();
+            }
+        }
+    }
+
+    @Test
+    void reportersFlinkNeverClosesKeepOneSharedConnectionAcrossMiniClusters() throws Exception {
+        try (OtlpTestServer server = new OtlpTestServer()) {
+            Set<String> afterFirst = null;
+            for (int run = 1; run <= 2; run++) {
+                Configuration conf = ContractCluster.loopbackConfiguration();
+                reporter(conf, "sw", server.endpoint());
+                String prefix = "traces.reporter.sw.";
+                conf.setString(
+                        prefix + "factory.class",
+                        "dev.flinkmetrics.skywalking.SkyWalkingTraceReporterFactory");
+                conf.setString(prefix + "endpoint", server.endpoint());
+                conf.setString(prefix + "cluster", "faults");
+                conf.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.parse("16m"));
+                conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.parse("16m"));
+                conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("16m"));
+                MiniCluster cluster =
+                        new MiniCluster(
+                                new MiniClusterConfiguration.Builder()
+                                        .setConfiguration(conf)
+                                        .setNumTaskManagers(1)
+                                        .setNumSlotsPerTaskManager(2) // the job's parallelism
+                                        .setCommonBindAddress("127.0.0.1")
+                                        .build());
+                cluster.start();
+                TestStreamEnvironment.setAsContext(cluster, 2);
+                int spansBefore = server.spans().size();
+                try {
+                    StreamExecutionEnvironment env =
+                            StreamExecutionEnvironment.getExecutionEnvironment();
+                    ContinuousJob.define(env, 500);
+                    JobClient job = env.executeAsync("lifecycle-job");
+                    ContractCluster.awaitRunning(job, Duration.ofSeconds(60));
+                    assertThat(server.awaitSpans(s -> s.size() > spansBefore + 1, 90_000))
+                            .as("checkpoint spans of run %d", run)
+                            .isTrue();
+                    job.cancel().get(30, TimeUnit.SECONDS);
+                    ContractCluster.awaitTerminal(job, Duration.ofSeconds(30));
+                } finally {
+                    TestStreamEnvironment.unsetAsContext();
+                    cluster.close();
+                }
+                assertThat(awaitNoExportThread(15_000)).as("export threads").isTrue();
+                Set<String> after = pluginThreads();
+                System.out.printf(
+                        "with a trace reporter, after MiniCluster %d closed: plugin threads %s;"
+                                + " connections made to the receiver: %d, open: %d%n",
+                        run, after, server.connections(), server.openConnections());
+                if (afterFirst == null) {
+                    afterFirst = after;
+                } else {
+                    assertThat(after)
+                            .as("threads left by the second cluster")
+                            .isEqualTo(afterFirst);
+                }
+                // Metrics and spans of both clusters over one connection: the trace reporters,
+                // which Flink never closes, keep it for the process until the JVM ends.
+                assertThat(server.connections()).as("connections made").isEqualTo(1);
             }
         }
     }
