@@ -172,10 +172,17 @@ public final class ExportLifecycle<W> {
         }
     }
 
-    /** True when nothing came in meanwhile; the next {@link #wake()} starts a thread again. */
+    /**
+     * True when nothing came in meanwhile: the thread is given up at once, under the lock that
+     * {@link #wake()} takes, so work offered from now on starts a new one.
+     */
     private boolean stopWhenIdle() {
         synchronized (lock) {
-            return pending.isEmpty() && !closed;
+            if (!pending.isEmpty() || closed) {
+                return false;
+            }
+            thread = null;
+            return true;
         }
     }
 
