@@ -26,7 +26,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.LongSupplier;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricConfig;
@@ -68,7 +67,6 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
     private final SeriesRegistry registry;
     private final SelfMetrics self;
     private final MetricsExporter exporter;
-    private final LongSupplier wallClockNanos;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /** Registration problems already logged, by metric name. */
@@ -81,27 +79,6 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
     /** Fed with the metrics too; null without derive-events. */
     private final MetricListener listener;
 
-    SkyWalkingMetricReporter(
-            ConnectionSettings connection,
-            MetricsSettings settings,
-            Sender sender,
-            SelfMetrics self,
-            MetricListener listener,
-            LongSupplier wallClockNanos) {
-        this.self = self;
-        this.listener = listener;
-        this.timeoutMillis = connection.timeoutMillis;
-        this.wallClockNanos = wallClockNanos;
-        this.translator = new SeriesTranslator(settings);
-        this.registry = new SeriesRegistry(settings.cluster, self.metrics(), settings.maxSeries);
-        this.maxSeries = settings.maxSeries;
-        Delivery delivery =
-                new Delivery(sender, "Metrics", SeriesTranslator.ownName("exportFailures"));
-        this.exporter =
-                new MetricsExporter(
-                        connection.timeoutMillis, settings.maxRequestBytes, delivery, self);
-    }
-
     /**
      * A reporter sending through {@code sender}, which it closes on {@link #close()}, with the span
      * and event counts of {@code process} among its own series, and feeding {@code listener} (null:
@@ -113,13 +90,17 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
             Sender sender,
             PluginProcess process,
             MetricListener listener) {
-        this(
-                connection,
-                settings,
-                sender,
-                new SelfMetrics(process),
-                listener,
-                () -> TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis()));
+        this.self = new SelfMetrics(process);
+        this.listener = listener;
+        this.timeoutMillis = connection.timeoutMillis;
+        this.translator = new SeriesTranslator(settings);
+        this.registry = new SeriesRegistry(settings.cluster, self.metrics(), settings.maxSeries);
+        this.maxSeries = settings.maxSeries;
+        Delivery delivery =
+                new Delivery(sender, "Metrics", SeriesTranslator.ownName("exportFailures"));
+        this.exporter =
+                new MetricsExporter(
+                        connection.timeoutMillis, settings.maxRequestBytes, delivery, self);
     }
 
     @Override
@@ -137,7 +118,7 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
             }
             SeriesRegistry.Added added;
             synchronized (registry) {
-                added = registry.add(id, metric, wallClockNanos.getAsLong());
+                added = registry.add(id, metric, wallClockNanos());
                 countSeries();
             }
             switch (added) {
@@ -265,7 +246,7 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
 
     /** Reads every value and hands the snapshot to the export thread; call holding the claim. */
     private void snapshotAndSubmit() {
-        long now = wallClockNanos.getAsLong();
+        long now = wallClockNanos();
         int count;
         synchronized (registry) {
             snapshot = registry.snapshot(snapshot);
@@ -335,6 +316,11 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
             }
             LOG.info("Reporter for {} closed.", exporter.target());
         }
+    }
+
+    /** The wall clock in nanoseconds, as OTLP stamps points. */
+    private static long wallClockNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
     }
 
     /** Publishes the registry's counts; called under its lock. */
