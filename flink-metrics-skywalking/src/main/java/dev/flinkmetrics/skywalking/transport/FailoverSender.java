@@ -110,6 +110,9 @@ final class FailoverSender implements Sender {
 
     @Override
     public void send(byte[] request, int length, long deadlineNanos) throws ExportException {
+        if (closed()) {
+            throw Failures.unavailable("the reporter is closed"); // not a node's failure
+        }
         refreshNodes();
         ExportException last = null;
         for (int tried = 0; tried < nodes.size(); tried++) {
@@ -174,6 +177,10 @@ final class FailoverSender implements Sender {
             throw Failures.unavailable("the reporter is closed");
         }
         return senders.computeIfAbsent(node, senderFactory);
+    }
+
+    private synchronized boolean closed() {
+        return closed;
     }
 
     private synchronized Sender remove(Node node) {
