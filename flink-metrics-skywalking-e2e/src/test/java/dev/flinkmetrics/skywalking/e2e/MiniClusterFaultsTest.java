@@ -16,7 +16,6 @@ package dev.flinkmetrics.skywalking.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import dev.flinkmetrics.skywalking.e2e.job.ContinuousJob;
 import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -26,13 +25,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.MemorySize;
-import org.apache.flink.configuration.TaskManagerOptions;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.util.TestStreamEnvironment;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
@@ -216,35 +210,12 @@ class MiniClusterFaultsTest {
                         "dev.flinkmetrics.skywalking.SkyWalkingTraceReporterFactory");
                 conf.setString(prefix + "endpoint", server.endpoint());
                 conf.setString(prefix + "cluster", "faults");
-                conf.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.parse("16m"));
-                conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.parse("16m"));
-                conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("16m"));
-                MiniCluster cluster =
-                        new MiniCluster(
-                                new MiniClusterConfiguration.Builder()
-                                        .setConfiguration(conf)
-                                        .setNumTaskManagers(1)
-                                        .setNumSlotsPerTaskManager(2) // the job's parallelism
-                                        .setCommonBindAddress("127.0.0.1")
-                                        .build());
-                cluster.start();
-                TestStreamEnvironment.setAsContext(cluster, 2);
                 int spansBefore = server.spans().size();
-                try {
-                    StreamExecutionEnvironment env =
-                            StreamExecutionEnvironment.getExecutionEnvironment();
-                    ContinuousJob.define(env, 500);
-                    JobClient job = env.executeAsync("lifecycle-job");
-                    ContractCluster.awaitRunning(job, Duration.ofSeconds(60));
-                    assertThat(server.awaitSpans(s -> s.size() > spansBefore + 1, 90_000))
-                            .as("checkpoint spans of run %d", run)
-                            .isTrue();
-                    job.cancel().get(30, TimeUnit.SECONDS);
-                    ContractCluster.awaitTerminal(job, Duration.ofSeconds(30));
-                } finally {
-                    TestStreamEnvironment.unsetAsContext();
-                    cluster.close();
-                }
+                TracesMiniClusterTest.runContinuousJob(
+                        conf,
+                        "lifecycle-job",
+                        "checkpoint spans of run " + run,
+                        () -> server.awaitSpans(s -> s.size() > spansBefore + 1, 90_000));
                 assertThat(awaitNoExportThread(15_000)).as("export threads").isTrue();
                 Set<String> after = pluginThreads();
                 System.out.printf(
