@@ -299,7 +299,7 @@ class SkyWalkingMetricReporterTest {
     }
 
     @Test
-    void afterCloseNoReportIsExportedAndTheSlotIsClaimedOnce() {
+    void aReportAfterCloseIsIgnored() {
         create();
         reporter.close();
         reporter.report();
