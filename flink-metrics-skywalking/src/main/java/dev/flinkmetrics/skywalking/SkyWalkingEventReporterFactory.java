@@ -21,6 +21,7 @@ import dev.flinkmetrics.skywalking.config.Signal;
 import dev.flinkmetrics.skywalking.config.SourceSettings;
 import dev.flinkmetrics.skywalking.events.EventExporter;
 import dev.flinkmetrics.skywalking.events.SkyWalkingEventReporter;
+import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import dev.flinkmetrics.skywalking.transport.Sender;
 import java.util.Properties;
 import org.apache.flink.events.reporter.EventReporter;
@@ -37,26 +38,27 @@ public class SkyWalkingEventReporterFactory implements EventReporterFactory {
 
     private static final Logger LOG = LoggerFactory.getLogger(SkyWalkingEventReporterFactory.class);
 
+    private final PluginProcess process;
+
+    /** The factory Flink makes: its reporters share the process's connections and counts. */
+    public SkyWalkingEventReporterFactory() {
+        this(PluginProcess.get());
+    }
+
+    /** A factory whose reporters share {@code process} instead; tests use one each. */
+    public SkyWalkingEventReporterFactory(PluginProcess process) {
+        this.process = process;
+    }
+
     @Override
     public EventReporter createEventReporter(Properties properties) {
-        OptionReader options = new OptionReader(properties);
-        ConnectionSettings connection;
-        SourceSettings source;
-        BatchSettings batch;
-        try {
-            connection = ConnectionSettings.read(options);
-            source = SourceSettings.read(options);
-            batch = BatchSettings.read(options);
-        } catch (IllegalArgumentException e) {
-            throw Signal.EVENTS.rekey(e);
-        }
-        source.warnAtStart(LOG, options, Signal.EVENTS);
-        Sender sender;
-        try {
-            sender = Sender.create(connection, EventExporter.exportMethod(Signal.EVENTS));
-        } catch (IllegalArgumentException e) {
-            throw Signal.EVENTS.rekey(e);
-        }
+        OptionReader options = new OptionReader(properties, Signal.EVENTS);
+        ConnectionSettings connection = ConnectionSettings.read(options);
+        SourceSettings source = SourceSettings.read(options);
+        BatchSettings batch = BatchSettings.read(options);
+        source.warnAtStart(LOG, options);
+        Sender sender =
+                Sender.create(connection, EventExporter.exportMethod(Signal.EVENTS), process);
         LOG.info(
                 "{} {} sending events with endpoint={}, {}, {}, layer={}, {}",
                 PluginVersion.NAME,
@@ -66,6 +68,10 @@ public class SkyWalkingEventReporterFactory implements EventReporterFactory {
                 source,
                 source.layer,
                 batch);
-        return new SkyWalkingEventReporter(source, new EventExporter(connection, batch, sender));
+        return new SkyWalkingEventReporter(
+                source,
+                new EventExporter(connection, batch, sender, process.events),
+                process,
+                connection.timeoutMillis);
     }
 }

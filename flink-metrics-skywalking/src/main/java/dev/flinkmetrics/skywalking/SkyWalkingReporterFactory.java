@@ -20,9 +20,14 @@ import dev.flinkmetrics.skywalking.config.OptionReader;
 import dev.flinkmetrics.skywalking.config.PluginVersion;
 import dev.flinkmetrics.skywalking.config.Signal;
 import dev.flinkmetrics.skywalking.events.EventExporter;
+import dev.flinkmetrics.skywalking.events.MetricEventDeriver;
+import dev.flinkmetrics.skywalking.metrics.MetricListener;
 import dev.flinkmetrics.skywalking.metrics.SkyWalkingMetricReporter;
+import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import dev.flinkmetrics.skywalking.transport.Sender;
 import java.util.Properties;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.reporter.MetricReporter;
 import org.apache.flink.metrics.reporter.MetricReporterFactory;
 import org.slf4j.Logger;
@@ -38,20 +43,33 @@ public class SkyWalkingReporterFactory implements MetricReporterFactory {
 
     private static final Logger LOG = LoggerFactory.getLogger(SkyWalkingReporterFactory.class);
 
+    private final PluginProcess process;
+
+    /** The factory Flink makes: its reporters share the process's connections and counts. */
+    public SkyWalkingReporterFactory() {
+        this(PluginProcess.get());
+    }
+
+    /** A factory whose reporters share {@code process} instead; tests use one each. */
+    public SkyWalkingReporterFactory(PluginProcess process) {
+        this.process = process;
+    }
+
     @Override
     public MetricReporter createMetricReporter(Properties properties) {
-        OptionReader options = new OptionReader(properties);
+        OptionReader options = new OptionReader(properties, Signal.METRICS);
         ConnectionSettings connection = ConnectionSettings.read(options);
         MetricsSettings settings = MetricsSettings.read(options);
-        settings.source.warnAtStart(LOG, options, Signal.METRICS);
+        settings.source.warnAtStart(LOG, options);
         // Only the JobManager derives events, but which process this is shows only once metrics
-        // arrive; the sender opens no connection until the first event.
+        // arrive; nothing connects and no thread starts until the first event.
         BatchSettings eventBatch = settings.deriveEvents ? BatchSettings.read(options) : null;
         Sender eventSender =
                 settings.deriveEvents
-                        ? Sender.create(connection, EventExporter.exportMethod(Signal.METRICS))
+                        ? Sender.create(
+                                connection, EventExporter.exportMethod(Signal.METRICS), process)
                         : null;
-        Sender sender = Sender.create(connection, SkyWalkingMetricReporter.EXPORT_METHOD);
+        Sender sender = Sender.create(connection, SkyWalkingMetricReporter.EXPORT_METHOD, process);
         LOG.info(
                 "{} {} reporting with endpoint={}, {}, {}{}",
                 PluginVersion.NAME,
@@ -62,6 +80,54 @@ public class SkyWalkingReporterFactory implements MetricReporterFactory {
                 eventBatch == null
                         ? ""
                         : ", events to " + eventSender.target() + " (" + eventBatch + ")");
-        return new SkyWalkingMetricReporter(connection, settings, sender, eventSender, eventBatch);
+        MetricListener derived =
+                eventSender == null
+                        ? null
+                        : new DerivedEvents(
+                                new EventExporter(
+                                        connection, eventBatch, eventSender, process.events),
+                                settings,
+                                process);
+        return new SkyWalkingMetricReporter(connection, settings, sender, process, derived);
+    }
+
+    /**
+     * The events derived from the metrics, fed by the metric reporter through its listener: the
+     * metrics package knows nothing of events, and events nothing of metrics.
+     */
+    private static final class DerivedEvents implements MetricListener {
+        private final EventExporter exporter;
+        private final MetricEventDeriver deriver;
+
+        DerivedEvents(EventExporter exporter, MetricsSettings settings, PluginProcess process) {
+            this.exporter = exporter;
+            this.deriver =
+                    new MetricEventDeriver(
+                            settings.source,
+                            settings.filterLabelValueCharacters,
+                            exporter::offer,
+                            System::currentTimeMillis,
+                            process);
+        }
+
+        @Override
+        public void added(String metricName, Metric metric, MetricGroup group) {
+            deriver.added(metricName, metric, group);
+        }
+
+        @Override
+        public void removed(String metricName, Metric metric, MetricGroup group) {
+            deriver.removed(metricName, metric, group);
+        }
+
+        @Override
+        public int reported() {
+            return deriver.derive();
+        }
+
+        @Override
+        public void close(long deadlineNanos) {
+            exporter.close(deadlineNanos);
+        }
     }
 }

@@ -22,9 +22,9 @@ import dev.flinkmetrics.skywalking.config.SourceSettings;
 import dev.flinkmetrics.skywalking.traces.OtlpTraceEncoder;
 import dev.flinkmetrics.skywalking.traces.SkyWalkingTraceReporter;
 import dev.flinkmetrics.skywalking.traces.SpanRecord;
-import dev.flinkmetrics.skywalking.transport.BatchCounters;
 import dev.flinkmetrics.skywalking.transport.BatchExporter;
 import dev.flinkmetrics.skywalking.transport.Delivery;
+import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import dev.flinkmetrics.skywalking.transport.Sender;
 import java.security.SecureRandom;
 import java.util.Properties;
@@ -46,22 +46,26 @@ public class SkyWalkingTraceReporterFactory implements TraceReporterFactory {
 
     private static final Logger LOG = LoggerFactory.getLogger(SkyWalkingTraceReporterFactory.class);
 
+    private final PluginProcess process;
+
+    /** The factory Flink makes: its reporters share the process's connections and counts. */
+    public SkyWalkingTraceReporterFactory() {
+        this(PluginProcess.get());
+    }
+
+    /** A factory whose reporters share {@code process} instead; tests use one each. */
+    public SkyWalkingTraceReporterFactory(PluginProcess process) {
+        this.process = process;
+    }
+
     @Override
     public TraceReporter createTraceReporter(Properties properties) {
-        ConnectionSettings connection;
-        SourceSettings source;
-        BatchSettings batch;
-        Sender sender;
-        try {
-            OptionReader options = new OptionReader(properties);
-            connection = ConnectionSettings.read(options);
-            source = SourceSettings.read(options);
-            batch = BatchSettings.read(options);
-            source.warnAtStart(LOG, options, Signal.TRACES);
-            sender = Sender.create(connection, OtlpTraceEncoder.OTLP_TRACES);
-        } catch (IllegalArgumentException e) {
-            throw Signal.TRACES.rekey(e);
-        }
+        OptionReader options = new OptionReader(properties, Signal.TRACES);
+        ConnectionSettings connection = ConnectionSettings.read(options);
+        SourceSettings source = SourceSettings.read(options);
+        BatchSettings batch = BatchSettings.read(options);
+        source.warnAtStart(LOG, options);
+        Sender sender = Sender.create(connection, OtlpTraceEncoder.OTLP_TRACES, process);
         LOG.info(
                 "{} {} reporting spans with endpoint={}, {}, {}, {}",
                 PluginVersion.NAME,
@@ -78,7 +82,7 @@ public class SkyWalkingTraceReporterFactory implements TraceReporterFactory {
                         connection.timeoutMillis,
                         new Delivery(sender, "Spans", "spansDropped"),
                         new OtlpTraceEncoder(source, new SecureRandom()),
-                        BatchCounters.SPANS);
-        return new SkyWalkingTraceReporter(exporter, BatchCounters.SPANS);
+                        process.spans);
+        return new SkyWalkingTraceReporter(exporter, process.spans, connection.timeoutMillis);
     }
 }

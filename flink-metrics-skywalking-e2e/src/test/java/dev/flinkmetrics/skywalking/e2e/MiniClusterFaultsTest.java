@@ -14,11 +14,13 @@
 package dev.flinkmetrics.skywalking.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
-import dev.flinkmetrics.skywalking.testing.ReporterHarness;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -124,21 +126,136 @@ class MiniClusterFaultsTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
+        // Reporters Flink never closes, of earlier tests in this JVM, may hold shared channels.
+        assertThat(awaitNoExportThread(15_000)).isTrue();
+        Set<String> before = pluginThreads();
         Configuration conf = ContractCluster.loopbackConfiguration();
         reporter(conf, "sw", "http://127.0.0.1:" + closedPort);
-        conf.setString("metrics.reporter.sw.timeout", "10 s");
+        // Were close to wait for the export's retries, it would wait this long.
+        conf.setString("metrics.reporter.sw.timeout", "10 min");
         MiniCluster cluster = start(conf);
         try {
-            Thread.sleep(3000); // several failed export cycles
+            // An export under way: it retries, nothing listening, for up to the 10 min.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!pluginThreads().contains("flink-metrics-skywalking-exporter")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(pluginThreads()).contains("flink-metrics-skywalking-exporter");
         } finally {
-            long start = System.nanoTime();
-            cluster.close();
-            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            // Far below the 10 s timeout: the export in flight stops retrying on close.
-            assertThat(millis).isLessThan(8000);
+            // The export in flight stops retrying on close, and the final one tries once.
+            assertTimeoutPreemptively(Duration.ofMinutes(2), cluster::close);
         }
-        List<String> left = ReporterHarness.awaitPluginThreadsGone(5000);
-        assertThat(left).as("reporter threads after shutdown").isEmpty();
+        assertThat(awaitNoExportThread(15_000)).as("export threads").isTrue();
+        assertThat(pluginThreads()).as("reporter threads after shutdown").isEqualTo(before);
+    }
+
+    @Test
+    void aClosedMiniClusterLeavesNoThreadAndNoConnectionBehind() throws Exception {
+        try (OtlpTestServer server = new OtlpTestServer()) {
+            assertThat(awaitNoExportThread(15_000)).isTrue();
+            Set<String> before = pluginThreads();
+            Set<String> afterFirst = null;
+            for (int run = 1; run <= 2; run++) {
+                Configuration conf = ContractCluster.loopbackConfiguration();
+                reporter(conf, "sw", server.endpoint());
+                for (String kind : new String[] {"traces", "events"}) {
+                    String prefix = kind + ".reporter.sw.";
+                    conf.setString(
+                            prefix + "factory.class",
+                            kind.equals("traces")
+                                    ? "dev.flinkmetrics.skywalking.SkyWalkingTraceReporterFactory"
+                                    : "dev.flinkmetrics.skywalking.SkyWalkingEventReporterFactory");
+                    conf.setString(prefix + "endpoint", server.endpoint());
+                    conf.setString(prefix + "cluster", "faults");
+                }
+                MiniCluster cluster = start(conf);
+                try {
+                    assertThat(server.awaitCalls(run * 2, 30_000)).isTrue();
+                } finally {
+                    cluster.close();
+                }
+                // Export threads end when closed, or idle for those Flink never closes.
+                assertThat(awaitNoExportThread(15_000)).as("export threads").isTrue();
+                Set<String> after = pluginThreads();
+                System.out.printf(
+                        "plugin threads before: %s, after MiniCluster %d closed: %s; connections"
+                                + " made to the receiver: %d, open: %d%n",
+                        before, run, after, server.connections(), server.openConnections());
+                if (afterFirst == null) {
+                    afterFirst = after;
+                    assertThat(after).isEqualTo(before);
+                } else {
+                    assertThat(after).isEqualTo(afterFirst);
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (server.openConnections() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(server.openConnections()).as("connections left open").isZero();
+            }
+        }
+    }
+
+    @Test
+    void reportersFlinkNeverClosesKeepOneSharedConnectionAcrossMiniClusters() throws Exception {
+        try (OtlpTestServer server = new OtlpTestServer()) {
+            Set<String> afterFirst = null;
+            for (int run = 1; run <= 2; run++) {
+                Configuration conf = ContractCluster.loopbackConfiguration();
+                reporter(conf, "sw", server.endpoint());
+                String prefix = "traces.reporter.sw.";
+                conf.setString(
+                        prefix + "factory.class",
+                        "dev.flinkmetrics.skywalking.SkyWalkingTraceReporterFactory");
+                conf.setString(prefix + "endpoint", server.endpoint());
+                conf.setString(prefix + "cluster", "faults");
+                int spansBefore = server.spans().size();
+                TracesMiniClusterTest.runContinuousJob(
+                        conf,
+                        "lifecycle-job",
+                        "checkpoint spans of run " + run,
+                        () -> server.awaitSpans(s -> s.size() > spansBefore + 1, 90_000));
+                assertThat(awaitNoExportThread(15_000)).as("export threads").isTrue();
+                Set<String> after = pluginThreads();
+                System.out.printf(
+                        "with a trace reporter, after MiniCluster %d closed: plugin threads %s;"
+                                + " connections made to the receiver: %d, open: %d%n",
+                        run, after, server.connections(), server.openConnections());
+                if (afterFirst == null) {
+                    afterFirst = after;
+                } else {
+                    assertThat(after)
+                            .as("threads left by the second cluster")
+                            .isEqualTo(afterFirst);
+                }
+                // Metrics and spans of both clusters over one connection: the trace reporters,
+                // which Flink never closes, keep it for the process until the JVM ends.
+                assertThat(server.connections()).as("connections made").isEqualTo(1);
+            }
+        }
+    }
+
+    /** Names of the plugin's live threads, numbers of pools cut off. */
+    private static Set<String> pluginThreads() {
+        Set<String> names = new java.util.TreeSet<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.isAlive() && t.getName().startsWith("flink-metrics-skywalking")) {
+                names.add(t.getName().replaceAll("-\\d+(-\\d+)*$", ""));
+            }
+        }
+        return names;
+    }
+
+    private static boolean awaitNoExportThread(long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (System.nanoTime() < deadline) {
+            if (pluginThreads().stream().noneMatch(n -> n.endsWith("exporter"))) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
     }
 
     private static void reporter(Configuration conf, String name, String endpoint) {

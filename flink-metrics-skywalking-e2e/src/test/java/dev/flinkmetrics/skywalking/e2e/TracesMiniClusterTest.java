@@ -51,6 +51,45 @@ class TracesMiniClusterTest {
     private static final String FACTORY =
             "dev.flinkmetrics.skywalking.SkyWalkingTraceReporterFactory";
 
+    /** Waits for something the running job makes happen. */
+    interface Wait {
+        boolean happened() throws Exception;
+    }
+
+    /**
+     * Runs {@link ContinuousJob}, named {@code jobName}, on a MiniCluster made from {@code conf}
+     * (with the slots and memory the job needs) until {@code until} happened, then cancels the job
+     * and closes the cluster.
+     */
+    static void runContinuousJob(Configuration conf, String jobName, String what, Wait until)
+            throws Exception {
+        conf.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.parse("16m"));
+        conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.parse("16m"));
+        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("16m"));
+        MiniCluster cluster =
+                new MiniCluster(
+                        new MiniClusterConfiguration.Builder()
+                                .setConfiguration(conf)
+                                .setNumTaskManagers(1)
+                                .setNumSlotsPerTaskManager(2) // the job's parallelism
+                                .setCommonBindAddress("127.0.0.1")
+                                .build());
+        cluster.start();
+        TestStreamEnvironment.setAsContext(cluster, 2);
+        try {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            ContinuousJob.define(env, 500);
+            JobClient job = env.executeAsync(jobName);
+            ContractCluster.awaitRunning(job, Duration.ofSeconds(60));
+            assertThat(until.happened()).as(what).isTrue();
+            job.cancel().get(30, TimeUnit.SECONDS);
+            ContractCluster.awaitTerminal(job, Duration.ofSeconds(30));
+        } finally {
+            TestStreamEnvironment.unsetAsContext();
+            cluster.close();
+        }
+    }
+
     @Test
     void checkpointAndJobInitializationSpansArriveWithTheirAttributes() throws Exception {
         try (OtlpTestServer server = new OtlpTestServer()) {
@@ -60,40 +99,16 @@ class TracesMiniClusterTest {
             conf.setString("traces.reporter.sw.cluster", "traces-e2e");
             // Children per task, to see parent links; per subtask would only be larger.
             conf.setString("traces.checkpoint.span-detail-level", "CHILDREN_SPANS_PER_TASK");
-            conf.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.parse("16m"));
-            conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.parse("16m"));
-            conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("16m"));
-
-            MiniCluster cluster =
-                    new MiniCluster(
-                            new MiniClusterConfiguration.Builder()
-                                    .setConfiguration(conf)
-                                    .setNumTaskManagers(1)
-                                    .setNumSlotsPerTaskManager(2)
-                                    .setCommonBindAddress("127.0.0.1")
-                                    .build());
-            cluster.start();
-            TestStreamEnvironment.setAsContext(cluster, 2);
-            try {
-                StreamExecutionEnvironment env =
-                        StreamExecutionEnvironment.getExecutionEnvironment();
-                ContinuousJob.define(env, 500);
-                JobClient job = env.executeAsync("traces-job");
-                ContractCluster.awaitRunning(job, Duration.ofSeconds(60));
-                assertThat(
-                                server.awaitSpans(
-                                        spans ->
-                                                count(spans, "Checkpoint") >= 3
-                                                        && count(spans, "JobInitialization") >= 1,
-                                        90_000))
-                        .as("three checkpoint spans and a job initialization span")
-                        .isTrue();
-                job.cancel().get(30, TimeUnit.SECONDS);
-                ContractCluster.awaitTerminal(job, Duration.ofSeconds(30));
-            } finally {
-                TestStreamEnvironment.unsetAsContext();
-                cluster.close();
-            }
+            runContinuousJob(
+                    conf,
+                    "traces-job",
+                    "three checkpoint spans and a job initialization span",
+                    () ->
+                            server.awaitSpans(
+                                    spans ->
+                                            count(spans, "Checkpoint") >= 3
+                                                    && count(spans, "JobInitialization") >= 1,
+                                    90_000));
 
             print(server.traceRequests());
 

@@ -44,8 +44,24 @@ public final class OptionReader {
 
     private final Properties properties;
 
+    /** The reporter whose options these are: every message names its keys with its prefix. */
+    public final Signal signal;
+
+    /** The options of a metric reporter. */
     public OptionReader(Properties properties) {
+        this(properties, Signal.METRICS);
+    }
+
+    public OptionReader(Properties properties, Signal signal) {
         this.properties = properties;
+        this.signal = signal;
+    }
+
+    /**
+     * The key as the operator writes it for this reporter: {@code traces.reporter.<name>.timeout}.
+     */
+    public String key(ReporterOption option) {
+        return signal.key(option);
     }
 
     /** The raw value, typed as the configuration file gave it, or null when absent. */
@@ -233,7 +249,7 @@ public final class OptionReader {
         List<String> unknown = new ArrayList<>();
         for (String key : keys()) {
             if (!names.contains(key) && !key.startsWith(headerPrefix)) {
-                unknown.add(SkyWalkingReporterOptions.KEY_PREFIX + key);
+                unknown.add(signal.keyPrefix() + key);
             }
         }
         return unknown;
@@ -250,12 +266,12 @@ public final class OptionReader {
         return keys;
     }
 
-    static IllegalArgumentException invalid(ReporterOption option, String value, String reason) {
+    IllegalArgumentException invalid(ReporterOption option, String value, String reason) {
         return new IllegalArgumentException(
-                "Invalid value '" + value + "' for " + option.fullKey() + ": " + reason + ".");
+                "Invalid value '" + value + "' for " + key(option) + ": " + reason + ".");
     }
 
-    private static long parseAmount(ReporterOption option, String value, String digits) {
+    private long parseAmount(ReporterOption option, String value, String digits) {
         try {
             return Long.parseLong(digits);
         } catch (NumberFormatException e) {

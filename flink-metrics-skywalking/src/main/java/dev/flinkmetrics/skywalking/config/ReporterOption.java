@@ -18,7 +18,10 @@ import java.util.EnumSet;
 import java.util.Set;
 import org.apache.flink.annotation.Internal;
 
-/** One configuration key of the reporter, relative to {@code metrics.reporter.<name>.}. */
+/**
+ * One configuration key of the reporter, relative to the reporter's prefix, such as {@code
+ * metrics.reporter.<name>.}.
+ */
 @Internal
 public final class ReporterOption {
 
@@ -59,13 +62,8 @@ public final class ReporterOption {
         return new ReporterOption(key, "", description, true, EnumSet.allOf(Signal.class));
     }
 
-    /** The key as an operator writes it in the Flink configuration. */
-    public String fullKey() {
-        return SkyWalkingReporterOptions.KEY_PREFIX + key;
-    }
-
     @Override
     public String toString() {
-        return fullKey();
+        return key;
     }
 }

@@ -37,15 +37,8 @@ public enum Signal {
         return prefix + "<name>.";
     }
 
-    /**
-     * The message of a configuration error, which names keys as metric reporter keys, with this
-     * reporter's prefix instead.
-     */
-    public IllegalArgumentException rekey(IllegalArgumentException e) {
-        if (this == METRICS || e.getMessage() == null) {
-            return e;
-        }
-        return new IllegalArgumentException(
-                e.getMessage().replace(METRICS.keyPrefix(), keyPrefix()), e.getCause());
+    /** The key of {@code option} as the operator writes it for this kind of reporter. */
+    public String key(ReporterOption option) {
+        return keyPrefix() + option.key;
     }
 }

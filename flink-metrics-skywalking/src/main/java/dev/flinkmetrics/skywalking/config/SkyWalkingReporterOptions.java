@@ -29,12 +29,6 @@ import org.apache.flink.annotation.Internal;
 @Internal
 public final class SkyWalkingReporterOptions {
 
-    /**
-     * Flink hands the factory the options without the reporter's name, so messages spell the name
-     * as a placeholder.
-     */
-    public static final String KEY_PREFIX = "metrics.reporter.<name>.";
-
     public static final ReporterOption ENDPOINT =
             ReporterOption.of(
                     "endpoint",

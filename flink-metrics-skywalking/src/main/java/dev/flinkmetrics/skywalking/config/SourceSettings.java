@@ -13,7 +13,6 @@
  */
 package dev.flinkmetrics.skywalking.config;
 
-import static dev.flinkmetrics.skywalking.config.OptionReader.invalid;
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.CLUSTER;
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.JOBMANAGER_NODE_VARIABLE;
 import static dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions.LAYER;
@@ -54,14 +53,15 @@ public final class SourceSettings {
         this.clusterDefaulted = clusterValue == null;
         this.cluster = clusterDefaulted ? CLUSTER.defaultValue : clusterValue;
         if (cluster.isEmpty()) {
-            throw invalid(CLUSTER, "", "the cluster name must not be empty");
+            throw options.invalid(CLUSTER, "", "the cluster name must not be empty");
         }
         this.taskManagerNodeVariable = options.variableName(TASKMANAGER_NODE_VARIABLE);
         this.jobManagerNodeVariable = options.variableName(JOBMANAGER_NODE_VARIABLE);
         String layerValue = options.stringOrDefault(LAYER).trim();
         this.layer = layerValue.toUpperCase(Locale.ROOT);
         if (!LAYER_NAME.matcher(layer).matches()) {
-            throw invalid(LAYER, layerValue, "a SkyWalking layer name such as FLINK or GENERAL");
+            throw options.invalid(
+                    LAYER, layerValue, "a SkyWalking layer name such as FLINK or GENERAL");
         }
     }
 
@@ -83,17 +83,14 @@ public final class SourceSettings {
      * Logs, once at start, what the operator should fix but that does not stop the reporter: keys
      * this reporter does not know, and a cluster left at its default.
      */
-    public void warnAtStart(Logger log, OptionReader options, Signal signal) {
+    public void warnAtStart(Logger log, OptionReader options) {
+        Signal signal = options.signal;
         List<String> unknownKeys = options.unknownKeys(SkyWalkingReporterOptions.of(signal));
         if (!unknownKeys.isEmpty()) {
-            List<String> rekeyed = new java.util.ArrayList<>();
-            for (String key : unknownKeys) {
-                rekeyed.add(key.replace(Signal.METRICS.keyPrefix(), signal.keyPrefix()));
-            }
             log.warn(
                     "Ignoring unknown reporter option(s) {}; the known ones are listed in the"
                             + " flink-metrics-skywalking documentation.",
-                    rekeyed);
+                    unknownKeys);
         }
         if (clusterDefaulted) {
             log.warn(

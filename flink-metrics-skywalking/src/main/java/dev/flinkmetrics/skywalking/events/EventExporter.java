@@ -17,28 +17,34 @@ import dev.flinkmetrics.skywalking.config.BatchSettings;
 import dev.flinkmetrics.skywalking.config.ConnectionSettings;
 import dev.flinkmetrics.skywalking.config.Signal;
 import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
-import dev.flinkmetrics.skywalking.transport.BatchCounters;
 import dev.flinkmetrics.skywalking.transport.BatchExporter;
 import dev.flinkmetrics.skywalking.transport.Delivery;
+import dev.flinkmetrics.skywalking.transport.ExportCounters;
+import dev.flinkmetrics.skywalking.transport.ExportLifecycle;
 import dev.flinkmetrics.skywalking.transport.ExportMethod;
+import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import dev.flinkmetrics.skywalking.transport.Sender;
 import org.apache.flink.annotation.Internal;
 
 /**
  * Sends events to the OAP's event receiver from a bounded queue on a thread of its own: protobuf
  * over gRPC ({@code EventService/collect}), JSON over HTTP ({@code /v3/events}). {@link #offer}
- * never blocks; counts go to {@link BatchCounters#EVENTS}.
+ * never blocks; counts go to the process's {@link PluginProcess#events}.
  */
 @Internal
-public final class EventExporter implements AutoCloseable {
+public final class EventExporter {
 
     /** The self-metric that counts events not sent. */
     static final String DROPPED_COUNTER = "eventsDropped";
 
     private final BatchExporter<SkyWalkingEvent> exporter;
 
-    /** A sender made with {@link #exportMethod(Signal)}, closed by {@link #close()}. */
-    public EventExporter(ConnectionSettings connection, BatchSettings batch, Sender sender) {
+    /** A sender made with {@link #exportMethod(Signal)}, closed by {@link #close(long)}. */
+    public EventExporter(
+            ConnectionSettings connection,
+            BatchSettings batch,
+            Sender sender,
+            ExportCounters counters) {
         BatchExporter.Encoder<SkyWalkingEvent> encoder =
                 connection.protocol == ConnectionSettings.Protocol.GRPC
                         ? new EventProtoEncoder()
@@ -51,7 +57,7 @@ public final class EventExporter implements AutoCloseable {
                         connection.timeoutMillis,
                         new Delivery(sender, "Events", DROPPED_COUNTER),
                         encoder,
-                        BatchCounters.EVENTS);
+                        counters);
     }
 
     /**
@@ -68,8 +74,7 @@ public final class EventExporter implements AutoCloseable {
                 .withInvalidHint(
                         "The OAP refused the events as invalid. OAPs before 10.3 have no FLINK"
                                 + " layer and refuse every event that carries it: set "
-                                + signal.keyPrefix()
-                                + SkyWalkingReporterOptions.LAYER.key
+                                + signal.key(SkyWalkingReporterOptions.LAYER)
                                 + " to GENERAL there.");
     }
 
@@ -86,14 +91,11 @@ public final class EventExporter implements AutoCloseable {
         return exporter.target();
     }
 
-    /** Events waiting, for tests. */
-    int queued() {
-        return exporter.queued();
-    }
-
-    /** Sends what is queued within the timeout, then stops. */
-    @Override
-    public void close() {
-        exporter.close();
+    /**
+     * Sends what is queued until the deadline, then stops; returns by the deadline plus {@link
+     * ExportLifecycle#GRACE_MILLIS}.
+     */
+    public void close(long deadlineNanos) {
+        exporter.close(deadlineNanos);
     }
 }

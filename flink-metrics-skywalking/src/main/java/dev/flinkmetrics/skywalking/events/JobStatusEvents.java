@@ -17,7 +17,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -61,10 +60,5 @@ final class JobStatusEvents {
         if (lasting != null) {
             send.accept(lasting.endedAt(time));
         }
-    }
-
-    /** Lasting events not ended yet, for tests. */
-    synchronized List<SkyWalkingEvent> open() {
-        return new java.util.ArrayList<>(open.values());
     }
 }

@@ -14,8 +14,8 @@
 package dev.flinkmetrics.skywalking.events;
 
 import dev.flinkmetrics.skywalking.config.SourceSettings;
+import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -29,6 +29,8 @@ import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.LogicalScopeProvider;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Derives SkyWalking events from the JobManager's metrics, for every Flink version: job status
@@ -38,21 +40,23 @@ import org.apache.flink.metrics.MetricGroup;
  * numRegisteredTaskManagers}). The values are read at each report, so a status that lasts less than
  * the report interval may go unseen.
  *
- * <p>While this plugin's event reporter is open in the process ({@link NativeEvents}), Flink's own
- * events cover job status, failures and checkpoints, and only the TaskManager events are derived.
- * Thread-safe: metrics come and go on Flink's threads, {@link #derive()} runs on the reporter's.
+ * <p>While this plugin's event reporter is open in the process on a Flink that reports job events
+ * ({@link PluginProcess#nativeEventsActive()}), Flink's own events cover job status, failures and
+ * checkpoints, and only the TaskManager events are derived. A metric that throws when read is
+ * counted and logged once (WARN; then DEBUG), and derives nothing that time. Thread-safe: metrics
+ * come and go on Flink's threads, {@link #derive()} runs on the reporter's.
  */
 @Internal
 public final class MetricEventDeriver {
 
-    static final String JOB_STATUS_CHANGE = "JobStatusChange";
     static final String JOB_ENDED = "JobEnded";
-    static final String JOB_RESTART = "JobRestart";
-    static final String CHECKPOINT = "Checkpoint";
     static final String TASK_MANAGERS_REGISTERED = "TaskManagerRegistered";
     static final String TASK_MANAGERS_LOST = "TaskManagerLost";
 
+    private static final Logger LOG = LoggerFactory.getLogger(MetricEventDeriver.class);
+
     private static final String STATE_SUFFIX = "State";
+    private static final String TIME_SUFFIX = "Time";
 
     /**
      * The statuses Flink registers {@code <status>State} and {@code <status>Time} gauges for: every
@@ -68,33 +72,20 @@ public final class MetricEventDeriver {
                             "cancelling",
                             "restarting"));
 
-    private static final String TIME_SUFFIX = "Time";
-
-    /** One job on this JobManager, as its metrics show it. */
-    private static final class Job {
-        final Map<String, String> variables;
-        final Map<String, Gauge<?>> stateGauges = new HashMap<>();
-        final Map<String, Gauge<?>> timeGauges = new HashMap<>();
-        Metric restarts;
-        Metric failedCheckpoints;
-        int metrics;
-        String status;
-        long restartsSeen;
-        long failedCheckpointsSeen;
-
-        Job(Map<String, String> variables) {
-            this.variables = variables;
-        }
-    }
-
     private final EventSource source;
     private final Consumer<SkyWalkingEvent> send;
     private final LongSupplier clockMillis;
+    private final PluginProcess process;
     private final JobStatusEvents jobStatus = new JobStatusEvents();
-    private final Map<String, Job> jobs = new LinkedHashMap<>();
+    private final Map<String, DerivedJob> jobs = new LinkedHashMap<>();
     private Metric taskManagers;
     private Map<String, String> jobManagerVariables;
     private long taskManagersSeen;
+
+    /** Failures since the last {@link #derive()}, which hands them to the caller's count. */
+    private int failures;
+
+    private final Set<String> loggedFailures = new HashSet<>();
 
     /**
      * @param filterValues name instances and endpoints as the metric reporter's labels
@@ -104,10 +95,12 @@ public final class MetricEventDeriver {
             SourceSettings source,
             boolean filterValues,
             Consumer<SkyWalkingEvent> send,
-            LongSupplier clockMillis) {
+            LongSupplier clockMillis,
+            PluginProcess process) {
         this.source = new EventSource(source, filterValues);
         this.send = send;
         this.clockMillis = clockMillis;
+        this.process = process;
     }
 
     /**
@@ -116,7 +109,7 @@ public final class MetricEventDeriver {
      * @return true when events are derived from it
      */
     public synchronized boolean added(String metricName, Metric metric, MetricGroup group) {
-        String scope = logicalScope(group);
+        String scope = logicalScope(metricName, group);
         if (scope.equals("jobmanager") && metricName.equals("numRegisteredTaskManagers")) {
             taskManagers = metric;
             jobManagerVariables = EventSource.withoutBrackets(group.getAllVariables());
@@ -126,7 +119,8 @@ public final class MetricEventDeriver {
             return false;
         }
         Map<String, String> variables = EventSource.withoutBrackets(group.getAllVariables());
-        Job job = jobs.computeIfAbsent(key(variables), k -> new Job(variables));
+        String key = key(variables);
+        DerivedJob job = jobs.computeIfAbsent(key, k -> new DerivedJob(k, variables));
         job.metrics++;
         if (metricName.equals("numRestarts")) {
             job.restarts = metric;
@@ -146,25 +140,25 @@ public final class MetricEventDeriver {
             taskManagers = null;
             return;
         }
-        String scope = logicalScope(group);
+        String scope = logicalScope(metricName, group);
         if (!scope.equals("jobmanager_job") || !isJobMetric(metricName, metric)) {
             return;
         }
         String key = key(EventSource.withoutBrackets(group.getAllVariables()));
-        Job job = jobs.get(key);
+        DerivedJob job = jobs.get(key);
         if (job == null || --job.metrics > 0) {
             return;
         }
         jobs.remove(key);
         long now = clockMillis.getAsLong();
-        if (NativeEvents.active()) {
+        if (process.nativeEventsActive()) {
             return;
         }
         // What the job did since the last report, then its end.
-        deriveJob(key, job, now);
+        deriveJob(job, now);
         jobStatus.end(key, now, send);
         Map<String, String> parameters =
-                derived(
+                DerivedJob.parameters(
                         job.variables,
                         "lastJobStatus",
                         job.status == null ? "UNKNOWN" : job.status);
@@ -174,7 +168,7 @@ public final class MetricEventDeriver {
                                 JOB_ENDED,
                                 JobStatusEvents.FAILED.contains(job.status),
                                 "Job "
-                                        + EventSource.jobName(job.variables)
+                                        + job.name()
                                         + " ended (its metrics were removed); last status seen: "
                                         + (job.status == null ? "none" : job.status),
                                 parameters,
@@ -182,116 +176,53 @@ public final class MetricEventDeriver {
                         .endedAt(now));
     }
 
-    /** Reads the watched metrics and sends an event for each change. Never throws. */
-    public synchronized void derive() {
+    /**
+     * Reads the watched metrics and sends an event for each change. Never throws.
+     *
+     * @return how many metrics failed to be read since the last call
+     */
+    public synchronized int derive() {
         long now = clockMillis.getAsLong();
-        if (!NativeEvents.active()) {
-            for (Map.Entry<String, Job> job : jobs.entrySet()) {
-                try {
-                    deriveJob(job.getKey(), job.getValue(), now);
-                } catch (RuntimeException e) {
-                    // A gauge that throws: nothing to derive from it this time.
-                }
+        if (!process.nativeEventsActive()) {
+            for (DerivedJob job : jobs.values()) {
+                deriveJob(job, now);
             }
         }
         try {
             deriveTaskManagers(now);
         } catch (RuntimeException e) {
-            // As above.
+            failed("numRegisteredTaskManagers", "its value could not be read", e);
+        }
+        int failed = failures;
+        failures = 0;
+        return failed;
+    }
+
+    private void deriveJob(DerivedJob job, long now) {
+        try {
+            job.derive(source, jobStatus, now, send);
+        } catch (RuntimeException e) {
+            failed("job " + job.name(), "a metric of it could not be read", e);
         }
     }
 
-    private void deriveJob(String key, Job job, long now) {
-        String status = currentStatus(job);
-        if (status != null && !status.equals(job.status)) {
-            Map<String, String> parameters =
-                    job.status == null
-                            ? derived(job.variables, "newJobStatus", status)
-                            : derived(
-                                    job.variables,
-                                    "newJobStatus",
-                                    status,
-                                    "previousJobStatus",
-                                    job.status);
-            job.status = status;
-            SkyWalkingEvent event =
-                    source.event(
-                            job.variables,
-                            JOB_STATUS_CHANGE,
-                            JobStatusEvents.FAILED.contains(status),
-                            "Job " + EventSource.jobName(job.variables) + " is " + status,
-                            parameters,
-                            now);
-            jobStatus.changed(key, status, event, send);
+    /** Counts a failure and logs it, at WARN the first time for this subject. */
+    private void failed(String subject, String what, RuntimeException e) {
+        failures++;
+        String format = "Events from {} are not derived this time: {}: {}";
+        if (loggedFailures.size() < 100 && loggedFailures.add(subject)) {
+            LOG.warn(
+                    format + " (logged once; further failures at DEBUG).",
+                    subject,
+                    what,
+                    e.toString());
+        } else {
+            LOG.debug(format, subject, what, e.toString());
         }
-        Long restarts = read(job.restarts);
-        if (restarts != null && restarts > job.restartsSeen) {
-            long more = restarts - job.restartsSeen;
-            job.restartsSeen = restarts;
-            Map<String, String> parameters =
-                    derived(job.variables, "numRestarts", restarts, "newRestarts", more);
-            send.accept(
-                    source.event(
-                                    job.variables,
-                                    JOB_RESTART,
-                                    true,
-                                    "Job "
-                                            + EventSource.jobName(job.variables)
-                                            + (more == 1
-                                                    ? " restarted"
-                                                    : " restarted " + more + " times")
-                                            + " after a failure ("
-                                            + restarts
-                                            + " restarts in all)",
-                                    parameters,
-                                    now)
-                            .endedAt(now));
-        }
-        Long failed = read(job.failedCheckpoints);
-        if (failed != null && failed > job.failedCheckpointsSeen) {
-            long more = failed - job.failedCheckpointsSeen;
-            job.failedCheckpointsSeen = failed;
-            Map<String, String> parameters =
-                    derived(
-                            job.variables,
-                            "checkpointStatus",
-                            "FAILED",
-                            "numberOfFailedCheckpoints",
-                            failed,
-                            "newFailedCheckpoints",
-                            more);
-            send.accept(
-                    source.event(
-                                    job.variables,
-                                    CHECKPOINT,
-                                    true,
-                                    (more == 1 ? "A checkpoint" : more + " checkpoints")
-                                            + " of job "
-                                            + EventSource.jobName(job.variables)
-                                            + " failed ("
-                                            + failed
-                                            + " failed in all)",
-                                    parameters,
-                                    now)
-                            .endedAt(now));
-        }
-    }
-
-    /**
-     * The parameters of a derived event: the group's variables, then the given names and values,
-     * then {@code derivedFrom=metrics}.
-     */
-    private static Map<String, String> derived(Map<String, String> variables, Object... pairs) {
-        Map<String, String> parameters = new LinkedHashMap<>(variables);
-        for (int i = 0; i < pairs.length; i += 2) {
-            parameters.put((String) pairs[i], String.valueOf(pairs[i + 1]));
-        }
-        parameters.put("derivedFrom", "metrics");
-        return parameters;
     }
 
     private void deriveTaskManagers(long now) {
-        Long registered = read(taskManagers);
+        Long registered = DerivedJob.read(taskManagers);
         if (registered == null || registered == taskManagersSeen) {
             return;
         }
@@ -299,7 +230,7 @@ public final class MetricEventDeriver {
         taskManagersSeen = registered;
         boolean lost = change < 0;
         Map<String, String> parameters =
-                derived(
+                DerivedJob.parameters(
                         jobManagerVariables,
                         "numRegisteredTaskManagers",
                         registered,
@@ -326,30 +257,6 @@ public final class MetricEventDeriver {
                         source.layer));
     }
 
-    /**
-     * The job's status now: the one whose {@code <status>State} gauge is 1, else the one whose
-     * {@code <status>Time} gauge is above 0 (Flink's default, {@code metrics.job.status.enable:
-     * CURRENT_TIME}); null when neither tells.
-     */
-    private static String currentStatus(Job job) {
-        for (Map.Entry<String, Gauge<?>> state : job.stateGauges.entrySet()) {
-            Long value = read(state.getValue());
-            if (value != null && value == 1) {
-                return state.getKey();
-            }
-        }
-        String status = null;
-        long longest = 0;
-        for (Map.Entry<String, Gauge<?>> time : job.timeGauges.entrySet()) {
-            Long value = read(time.getValue());
-            if (value != null && value > longest) {
-                longest = value;
-                status = time.getKey();
-            }
-        }
-        return status;
-    }
-
     private static boolean isJobMetric(String metricName, Metric metric) {
         if (metricName.equals("numRestarts") || metricName.equals("numberOfFailedCheckpoints")) {
             return metric instanceof Gauge || metric instanceof Counter;
@@ -370,44 +277,25 @@ public final class MetricEventDeriver {
         return JOB_STATUSES.contains(status) ? status.toUpperCase(Locale.ROOT) : null;
     }
 
-    private static Long read(Metric metric) {
-        if (metric instanceof Counter) {
-            return ((Counter) metric).getCount();
-        }
-        if (metric instanceof Gauge) {
-            Object value = ((Gauge<?>) metric).getValue();
-            if (value instanceof Number) {
-                return ((Number) value).longValue();
-            }
-            if (value instanceof Boolean) {
-                return (Boolean) value ? 1L : 0L;
-            }
-        }
-        return null;
-    }
-
     private static String key(Map<String, String> variables) {
         String id = variables.get("job_id");
         return id != null ? id : String.valueOf(variables.get("job_name"));
     }
 
     /**
-     * The group's logical scope, {@code jobmanager_job}. Flink caches the first logical scope a
-     * reporter asks for, whatever filter and delimiter later calls pass: this asks with the metric
-     * reporter's own ({@code _}, characters outside {@code [a-zA-Z0-9:_]} replaced), so the cached
-     * string is the one its series names are made from.
+     * The group's logical scope, {@code jobmanager_job}; "" when the group cannot tell, counted and
+     * logged. Flink caches the first logical scope a reporter asks for, whatever filter and
+     * delimiter later calls pass: this asks with the metric reporter's own ({@code _}, characters
+     * outside {@code [a-zA-Z0-9:_]} replaced), so the cached string is the one its series names are
+     * made from.
      */
-    private static String logicalScope(MetricGroup group) {
+    private String logicalScope(String metricName, MetricGroup group) {
         try {
             return LogicalScopeProvider.castFrom(group)
                     .getLogicalScope(SourceSettings::replaceInvalidChars, '_');
         } catch (RuntimeException e) {
+            failed("metric groups", "metric " + metricName + " has no logical scope", e);
             return "";
         }
-    }
-
-    /** Jobs watched, for tests. */
-    synchronized int jobs() {
-        return jobs.size();
     }
 }

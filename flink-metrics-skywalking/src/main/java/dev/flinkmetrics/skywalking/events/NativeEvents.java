@@ -13,27 +13,20 @@
  */
 package dev.flinkmetrics.skywalking.events;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import org.apache.flink.annotation.Internal;
 
 /**
- * Whether this plugin's event reporter is open in this process on a Flink that reports job events
- * itself. While it is, Flink reports job status changes, failures and checkpoints, and the metric
- * reporter does not derive those kinds again. Flink 2.1 has the event reporter API but sends none
- * of these (they come with 2.2, which lists them in {@code org.apache.flink.events.Events}); there
- * the metric reporter goes on deriving them.
+ * Whether the running Flink reports job events itself. Flink 2.1 has the event reporter API but
+ * sends none of these (they come with 2.2, which lists them in {@code
+ * org.apache.flink.events.Events}); there the metric reporter goes on deriving them. While an event
+ * reporter of this plugin is open on a Flink that does ({@link
+ * PluginProcess#nativeEventsActive()}), the metric reporter derives only the TaskManager events.
  */
 @Internal
 public final class NativeEvents {
 
-    private static final AtomicInteger OPEN_REPORTERS = new AtomicInteger();
-
     private NativeEvents() {}
-
-    /** True while an event reporter of this plugin is open in this process. */
-    public static boolean active() {
-        return OPEN_REPORTERS.get() > 0;
-    }
 
     /** Whether the running Flink reports job status changes as events of its own. */
     static boolean flinkReportsJobEvents(ClassLoader flink) {
@@ -48,13 +41,5 @@ public final class NativeEvents {
         } catch (ClassNotFoundException | LinkageError e) {
             return false;
         }
-    }
-
-    static void opened() {
-        OPEN_REPORTERS.incrementAndGet();
-    }
-
-    static void closed() {
-        OPEN_REPORTERS.decrementAndGet();
     }
 }

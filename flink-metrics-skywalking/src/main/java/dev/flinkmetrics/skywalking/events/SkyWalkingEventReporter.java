@@ -14,7 +14,10 @@
 package dev.flinkmetrics.skywalking.events;
 
 import dev.flinkmetrics.skywalking.config.SourceSettings;
+import dev.flinkmetrics.skywalking.transport.ExportLifecycle;
+import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.events.Event;
@@ -24,9 +27,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends Flink's own events (Flink 2.x) to the OAP as SkyWalking events. The only class of the
- * plugin that links Flink's event API: each event is copied into plain values on Flink's thread and
- * queued; encoding and sending happen on the exporter's thread. Never throws into Flink.
+ * Sends Flink's own events (Flink 2.x) to the OAP as SkyWalking events. With its factory, the only
+ * classes of the plugin that link Flink's event API: each event is copied into plain values on
+ * Flink's thread and queued; encoding and sending happen on the exporter's thread. Never throws
+ * into Flink: an event that cannot be read or translated is skipped, counted as dropped, and each
+ * of the two failures is logged once.
  */
 @Internal
 public final class SkyWalkingEventReporter implements EventReporter {
@@ -34,14 +39,26 @@ public final class SkyWalkingEventReporter implements EventReporter {
     private static final Logger LOG = LoggerFactory.getLogger(SkyWalkingEventReporter.class);
 
     private final EventExporter exporter;
+    private final PluginProcess process;
+    private final long timeoutMillis;
     private final NativeEventTranslator translator;
     private final AtomicBoolean opened = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean unreadableLogged = new AtomicBoolean();
+    private final AtomicBoolean untranslatableLogged = new AtomicBoolean();
 
-    /** A reporter sending through {@code exporter}, which it closes on {@link #close()}. */
-    public SkyWalkingEventReporter(SourceSettings source, EventExporter exporter) {
+    /**
+     * A reporter sending through {@code exporter}, which it closes on {@link #close()} within
+     * {@code timeoutMillis}.
+     */
+    public SkyWalkingEventReporter(
+            SourceSettings source,
+            EventExporter exporter,
+            PluginProcess process,
+            long timeoutMillis) {
         this.exporter = exporter;
+        this.process = process;
+        this.timeoutMillis = timeoutMillis;
         this.translator =
                 new NativeEventTranslator(
                         new EventSource(source, true),
@@ -60,7 +77,7 @@ public final class SkyWalkingEventReporter implements EventReporter {
             return;
         }
         if (opened.compareAndSet(false, true)) {
-            NativeEvents.opened();
+            process.nativeEventsOpened();
         }
     }
 
@@ -81,6 +98,7 @@ public final class SkyWalkingEventReporter implements EventReporter {
                             event.getObservedTsMillis(),
                             attributes == null ? java.util.Collections.emptyMap() : attributes);
         } catch (Throwable t) {
+            process.events.dropped.incrementAndGet();
             if (unreadableLogged.compareAndSet(false, true)) {
                 LOG.warn(
                         "An event of Flink could not be read and is skipped; such events are"
@@ -92,25 +110,31 @@ public final class SkyWalkingEventReporter implements EventReporter {
         try {
             translator.translate(copy, exporter::offer);
         } catch (RuntimeException e) {
-            if (unreadableLogged.compareAndSet(false, true)) {
+            process.events.dropped.incrementAndGet();
+            if (untranslatableLogged.compareAndSet(false, true)) {
                 LOG.warn(
-                        "Event {} could not be translated and is skipped: {}",
+                        "Event {} could not be translated and is skipped; such events are skipped"
+                                + " from now on without a log line: {}",
                         copy.name,
                         e.toString());
             }
         }
     }
 
-    /** Sends what is queued, at most for the configured timeout. Can be called twice. */
+    /**
+     * Sends what is queued, at most for the configured timeout (plus {@link
+     * ExportLifecycle#GRACE_MILLIS}). Can be called twice.
+     */
     @Override
     public void close() {
         if (closed.getAndSet(true)) {
             return;
         }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         if (opened.get()) {
-            NativeEvents.closed();
+            process.nativeEventsClosed();
         }
-        exporter.close();
+        exporter.close(deadline);
         LOG.info("Event reporter for {} closed.", exporter.target());
     }
 }

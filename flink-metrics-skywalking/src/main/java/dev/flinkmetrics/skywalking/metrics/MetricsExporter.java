@@ -14,28 +14,25 @@
 package dev.flinkmetrics.skywalking.metrics;
 
 import dev.flinkmetrics.skywalking.config.PluginVersion;
+import dev.flinkmetrics.skywalking.config.Signal;
 import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
 import dev.flinkmetrics.skywalking.transport.Delivery;
 import dev.flinkmetrics.skywalking.transport.ExportException;
+import dev.flinkmetrics.skywalking.transport.ExportLifecycle;
 import dev.flinkmetrics.skywalking.transport.ExportMethod;
+import dev.flinkmetrics.skywalking.transport.SnapshotSlot;
 import java.util.Collections;
 import java.util.Set;
 import java.util.WeakHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs metric exports on the reporter's own thread, at most one at a time: brings histogram
- * quantiles up to date, encodes the snapshot, delivers each request (retries and outage logging are
- * {@link Delivery}'s) and counts what happened.
+ * Exports the metric snapshots of one reporter through an {@link ExportLifecycle}, at most one at a
+ * time ({@link SnapshotSlot}): brings histogram quantiles up to date, encodes the snapshot,
+ * delivers each request (retries and outage logging are {@link Delivery}'s) and counts what
+ * happened.
  */
 final class MetricsExporter {
 
@@ -49,37 +46,36 @@ final class MetricsExporter {
 
     private static final Logger LOG = LoggerFactory.getLogger(MetricsExporter.class);
 
-    private final long timeoutMillis;
+    /** The series of one report, their values read, and when. */
+    private static final class Snapshot {
+        final Series[] series;
+        final int count;
+        final long timeNanos;
+
+        Snapshot(Series[] series, int count, long timeNanos) {
+            this.series = series;
+            this.count = count;
+            this.timeNanos = timeNanos;
+        }
+    }
+
     private final Delivery delivery;
     private final OtlpMetricsEncoder encoder;
     private final SelfMetrics self;
-    private final ExecutorService thread;
-
-    /** Held from {@link #tryBegin()} until the export ends: one export at a time. */
-    private final Semaphore slot = new Semaphore(1);
+    private final SnapshotSlot<Snapshot> slot = new SnapshotSlot<>();
+    private final ExportLifecycle<Snapshot> lifecycle;
 
     // Touched only by the export thread.
     private final Set<Series> loggedOversize = Collections.newSetFromMap(new WeakHashMap<>());
 
     MetricsExporter(long timeoutMillis, int maxRequestBytes, Delivery delivery, SelfMetrics self) {
-        this.timeoutMillis = timeoutMillis;
         this.delivery = delivery;
         this.self = self;
         this.encoder =
                 new OtlpMetricsEncoder(
                         maxRequestBytes, PluginVersion.NAME, PluginVersion.version());
-        this.thread =
-                new ThreadPoolExecutor(
-                        1,
-                        1,
-                        0,
-                        TimeUnit.MILLISECONDS,
-                        new LinkedBlockingQueue<>(1),
-                        r -> {
-                            Thread t = new Thread(r, PluginVersion.NAME + "-exporter");
-                            t.setDaemon(true);
-                            return t;
-                        });
+        this.lifecycle =
+                new ExportLifecycle<>("exporter", slot, this::export, delivery, timeoutMillis);
     }
 
     /** Where requests go, for log lines. */
@@ -87,82 +83,71 @@ final class MetricsExporter {
         return delivery.target();
     }
 
-    /** Claims the right to run the next export; false while one is still in flight. */
+    /** Claims the right to make the next snapshot; false while one is still under way. */
     boolean tryBegin() {
-        return slot.tryAcquire();
+        return !lifecycle.closed() && slot.tryClaim();
     }
 
-    /** Waits until no export is in flight, at most until the deadline, and claims the next one. */
+    /** Waits until no export is under way, at most until the deadline, and claims the next one. */
     boolean tryBegin(long deadlineNanos) {
+        return slot.claim(deadlineNanos);
+    }
+
+    /** Gives the claim back without exporting. */
+    void abandon() {
+        slot.abandon();
+    }
+
+    /** Hands the snapshot to the export thread; call after a successful {@link #tryBegin()}. */
+    void submit(Series[] snapshot, int count, long timeNanos) {
+        slot.put(new Snapshot(snapshot, count, timeNanos));
+        lifecycle.wake();
+    }
+
+    /**
+     * From now on, no report is exported and each request is tried once, ending by the deadline.
+     */
+    void beginClose(long deadlineNanos) {
+        lifecycle.beginClose(deadlineNanos);
+    }
+
+    /**
+     * Exports the snapshot submitted last, if any, until the deadline, then stops the thread and
+     * gives back the connections; returns by the deadline plus {@link
+     * ExportLifecycle#GRACE_MILLIS}.
+     */
+    void close(long deadlineNanos) {
+        lifecycle.close(deadlineNanos);
+        if (slot.tryClaim()) {
+            slot.abandon();
+        } else {
+            LOG.warn(
+                    "The final export did not finish within the timeout; the last values were not"
+                            + " sent.");
+        }
+    }
+
+    /** Waits until the export submitted last has ended; for tests and benchmarks. */
+    boolean awaitIdle(long timeoutMillis) {
         try {
-            return slot.tryAcquire(
-                    Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return slot.awaitIdle(timeoutMillis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
     }
 
-    /** Gives the claim back without exporting. */
-    void abandon() {
-        slot.release();
-    }
-
-    /** Exports the snapshot on the export thread; call after a successful {@link #tryBegin()}. */
-    Future<?> submit(Series[] snapshot, int count, long timeNanos) {
-        try {
-            return thread.submit(() -> run(snapshot, count, timeNanos));
-        } catch (RejectedExecutionException e) {
-            slot.release();
-            return null;
-        }
-    }
-
-    /** From now on, exports make one attempt per request: shutdown must not wait on retries. */
-    void beginClose() {
-        delivery.beginClose();
-    }
-
-    /** Waits for a submitted export, at most until the deadline. */
-    static void await(Future<?> export, long deadlineNanos) {
-        if (export == null) {
-            return;
-        }
-        try {
-            export.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            LOG.warn(
-                    "The final export did not finish within the timeout; the last values were not"
-                            + " sent.");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            LOG.debug("The final export failed.", e);
-        }
-    }
-
-    /** Stops the export thread, interrupting an export still running, and closes the sender. */
-    void shutdown() {
-        thread.shutdownNow();
-        try {
-            thread.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        delivery.close();
-    }
-
-    private void run(Series[] snapshot, int count, long timeNanos) {
+    private void export(Snapshot snapshot, long deadlineNanos) {
         long start = System.nanoTime();
-        Cycle cycle = new Cycle(start + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+        Cycle cycle = new Cycle(deadlineNanos);
         try {
-            updateQuantiles(snapshot, count);
-            encoder.encode(snapshot, count, timeNanos, cycle, this::onOversize);
+            updateQuantiles(snapshot.series, snapshot.count);
+            encoder.encode(
+                    snapshot.series, snapshot.count, snapshot.timeNanos, cycle, this::onOversize);
         } catch (RuntimeException e) {
             LOG.warn("Encoding the metrics for {} failed; this cycle is skipped.", target(), e);
         } finally {
             finish(cycle, start);
-            slot.release();
         }
     }
 
@@ -214,7 +199,7 @@ final class MetricsExporter {
                     "Series {} is {} bytes, more than {} allows; it is not sent.",
                     series,
                     bytes,
-                    SkyWalkingReporterOptions.MAX_REQUEST_SIZE.fullKey());
+                    Signal.METRICS.key(SkyWalkingReporterOptions.MAX_REQUEST_SIZE));
         }
     }
 

@@ -13,7 +13,7 @@
  */
 package dev.flinkmetrics.skywalking.metrics;
 
-import dev.flinkmetrics.skywalking.transport.BatchCounters;
+import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,6 +28,13 @@ import org.apache.flink.metrics.Gauge;
  * their own to send them with).
  */
 final class SelfMetrics {
+
+    /** Where the span and event counts come from. */
+    private final PluginProcess process;
+
+    SelfMetrics(PluginProcess process) {
+        this.process = process;
+    }
 
     /** Series registered now. */
     final AtomicLong seriesRegistered = new AtomicLong();
@@ -65,10 +72,12 @@ final class SelfMetrics {
                 own("readFailures", counter(readFailures)),
                 own("lastExportDurationMs", gauge(lastExportDurationMs)),
                 own("lastExportBytes", gauge(lastExportBytes)),
-                own("spansExported", counter(BatchCounters.SPANS.exported)),
-                own("spansDropped", counter(BatchCounters.SPANS.dropped)),
-                own("eventsExported", counter(BatchCounters.EVENTS.exported)),
-                own("eventsDropped", counter(BatchCounters.EVENTS.dropped)));
+                own("spansExported", counter(process.spans.exported)),
+                own("spansDropped", counter(process.spans.dropped)),
+                own("spanRequestsFailed", counter(process.spans.failedRequests)),
+                own("eventsExported", counter(process.events.exported)),
+                own("eventsDropped", counter(process.events.dropped)),
+                own("eventRequestsFailed", counter(process.events.failedRequests)));
     }
 
     private static SeriesRegistry.OwnMetric own(String name, org.apache.flink.metrics.Metric m) {

@@ -25,7 +25,7 @@ import org.apache.flink.metrics.Metric;
 /**
  * The registered series, grouped by resource and then by family, which is the order they are
  * encoded in. Not thread-safe: the reporter guards it with one lock, held briefly by Flink's
- * registration calls and by {@code report()} while it reads the values.
+ * registration calls and by {@code report()} while it copies the series (not their values).
  *
  * <p>It holds at most {@code maxSeries} series. Over that, a series of a more important {@linkplain
  * SeriesTranslator.SeriesId#priority priority} takes the place of the one registered last among the
@@ -214,31 +214,41 @@ final class SeriesRegistry {
     }
 
     /**
-     * Copies every series into {@code target}, in encoding order, and reads its value.
+     * Copies every series into {@code target}, in encoding order. Only references: the values are
+     * read by {@link #read}, outside the reporter's lock.
      *
-     * @param problems receives the series whose value could not be read
-     * @param nowMillis the wall clock, for values derived from it
      * @return the array used (grown when needed); the count is {@link #size()}
      */
-    Series[] snapshot(Series[] target, ReadProblems problems, long nowMillis) {
+    Series[] snapshot(Series[] target) {
         Series[] out = target.length >= size ? target : Arrays.copyOf(target, size + size / 4);
         int i = 0;
         for (ProcessResource resource : resources.values()) {
             for (MetricFamily family : resource.families.values()) {
                 ArrayList<Series> list = family.series;
                 for (int k = 0, n = list.size(); k < n; k++) {
-                    Series s = list.get(k);
-                    String problem = s.read(nowMillis);
-                    if (problem != null) {
-                        problems.add(s, problem);
-                    }
-                    out[i++] = s;
+                    out[i++] = list.get(k);
                 }
             }
         }
         // Stale references past the end would keep removed metrics reachable.
         Arrays.fill(out, i, out.length, null);
         return out;
+    }
+
+    /**
+     * Reads the value of the first {@code count} series of a snapshot.
+     *
+     * @param problems receives the series whose value could not be read
+     * @param nowMillis the wall clock, for values derived from it
+     */
+    static void read(Series[] snapshot, int count, ReadProblems problems, long nowMillis) {
+        for (int i = 0; i < count; i++) {
+            Series s = snapshot[i];
+            String problem = s.read(nowMillis);
+            if (problem != null) {
+                problems.add(s, problem);
+            }
+        }
     }
 
     private LabelSet intern(LabelSet labelSet) {

@@ -13,21 +13,19 @@
  */
 package dev.flinkmetrics.skywalking.metrics;
 
-import dev.flinkmetrics.skywalking.config.BatchSettings;
 import dev.flinkmetrics.skywalking.config.ConnectionSettings;
 import dev.flinkmetrics.skywalking.config.MetricsSettings;
+import dev.flinkmetrics.skywalking.config.Signal;
 import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
-import dev.flinkmetrics.skywalking.events.EventExporter;
-import dev.flinkmetrics.skywalking.events.MetricEventDeriver;
 import dev.flinkmetrics.skywalking.transport.Delivery;
+import dev.flinkmetrics.skywalking.transport.ExportLifecycle;
 import dev.flinkmetrics.skywalking.transport.ExportMethod;
+import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import dev.flinkmetrics.skywalking.transport.Sender;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.LongSupplier;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricConfig;
@@ -46,9 +44,9 @@ import org.slf4j.LoggerFactory;
  * on the network and never throws. The export thread encodes and sends (see {@link
  * MetricsExporter}).
  *
- * <p>With {@code derive-events}, the JobManager's job and TaskManager metrics also feed a {@link
- * MetricEventDeriver}, which turns their changes into SkyWalking events at each report; the event
- * exporter starts its thread with the first event, so TaskManagers run none.
+ * <p>With {@code derive-events}, the metrics also feed a {@link MetricListener}, which the factory
+ * wires to the events derived from them; its thread starts with the first event, so TaskManagers
+ * run none.
  */
 @Internal
 public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled {
@@ -67,42 +65,34 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
 
     private final SeriesTranslator translator;
     private final SeriesRegistry registry;
-    private final SelfMetrics self = new SelfMetrics();
+    private final SelfMetrics self;
     private final MetricsExporter exporter;
-    private final LongSupplier wallClockNanos;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /** Registration problems already logged, by metric name. */
     private final Set<String> loggedProblems = ConcurrentHashMap.newKeySet();
 
-    // Used only by report() and close(), never concurrently with an export (see MetricsExporter).
+    // Used only by report() and close(), never concurrently with an export (see SnapshotSlot).
     private Series[] snapshot = new Series[0];
     private final SeriesRegistry.ReadProblems problems = new SeriesRegistry.ReadProblems();
-    private volatile Future<?> lastExport;
 
-    // Derived events; both null without derive-events.
-    private final MetricEventDeriver deriver;
-    private final EventExporter eventExporter;
+    /** Fed with the metrics too; null without derive-events. */
+    private final MetricListener listener;
 
-    SkyWalkingMetricReporter(
+    /**
+     * A reporter sending through {@code sender}, which it closes on {@link #close()}, with the span
+     * and event counts of {@code process} among its own series, and feeding {@code listener} (null:
+     * none), which it closes too.
+     */
+    public SkyWalkingMetricReporter(
             ConnectionSettings connection,
             MetricsSettings settings,
             Sender sender,
-            Sender eventSender,
-            BatchSettings eventBatch,
-            LongSupplier wallClockNanos) {
-        this.eventExporter =
-                eventSender == null ? null : new EventExporter(connection, eventBatch, eventSender);
-        this.deriver =
-                eventSender == null
-                        ? null
-                        : new MetricEventDeriver(
-                                settings.source,
-                                settings.filterLabelValueCharacters,
-                                eventExporter::offer,
-                                () -> TimeUnit.NANOSECONDS.toMillis(wallClockNanos.getAsLong()));
+            PluginProcess process,
+            MetricListener listener) {
+        this.self = new SelfMetrics(process);
+        this.listener = listener;
         this.timeoutMillis = connection.timeoutMillis;
-        this.wallClockNanos = wallClockNanos;
         this.translator = new SeriesTranslator(settings);
         this.registry = new SeriesRegistry(settings.cluster, self.metrics(), settings.maxSeries);
         this.maxSeries = settings.maxSeries;
@@ -111,31 +101,6 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
         this.exporter =
                 new MetricsExporter(
                         connection.timeoutMillis, settings.maxRequestBytes, delivery, self);
-    }
-
-    /** A reporter sending through {@code sender}, which it closes on {@link #close()}. */
-    public SkyWalkingMetricReporter(
-            ConnectionSettings connection, MetricsSettings settings, Sender sender) {
-        this(connection, settings, sender, null, null);
-    }
-
-    /**
-     * A reporter that also derives events from the metrics and sends them through {@code
-     * eventSender} (null: derives none). It closes both senders on {@link #close()}.
-     */
-    public SkyWalkingMetricReporter(
-            ConnectionSettings connection,
-            MetricsSettings settings,
-            Sender sender,
-            Sender eventSender,
-            BatchSettings eventBatch) {
-        this(
-                connection,
-                settings,
-                sender,
-                eventSender,
-                eventBatch,
-                () -> TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis()));
     }
 
     @Override
@@ -153,7 +118,7 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
             }
             SeriesRegistry.Added added;
             synchronized (registry) {
-                added = registry.add(id, metric, wallClockNanos.getAsLong());
+                added = registry.add(id, metric, wallClockNanos());
                 countSeries();
             }
             switch (added) {
@@ -202,16 +167,16 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
         }
     }
 
-    /** Hands a metric that came or went to the event deriver (JobManager only); never throws. */
+    /** Hands a metric that came or went to the listener; never throws. */
     private void derive(boolean added, Metric metric, String metricName, MetricGroup group) {
-        if (deriver == null) {
+        if (listener == null) {
             return;
         }
         try {
             if (added) {
-                deriver.added(metricName, metric, group);
+                listener.added(metricName, metric, group);
             } else {
-                deriver.removed(metricName, metric, group);
+                listener.removed(metricName, metric, group);
             }
         } catch (RuntimeException e) {
             logOnce(
@@ -252,9 +217,9 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
         if (closed.get()) {
             return;
         }
-        if (deriver != null) {
+        if (listener != null) {
             try {
-                deriver.derive();
+                self.readFailures.addAndGet(listener.reported());
             } catch (Throwable t) {
                 logOnce("derive", true, "Deriving events failed and was skipped: {}", t.toString());
             }
@@ -266,26 +231,31 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
                     exporter.target());
             return;
         }
-        Future<?> export = null;
+        boolean submitted = false;
         try {
-            export = snapshotAndSubmit();
+            snapshotAndSubmit();
+            submitted = true;
         } catch (Throwable t) {
             logOnce("report", true, "A report failed and was skipped: {}", t.toString());
         } finally {
-            if (export == null) {
+            if (!submitted) {
                 exporter.abandon();
             }
         }
     }
 
-    private Future<?> snapshotAndSubmit() {
-        long now = wallClockNanos.getAsLong();
+    /** Reads every value and hands the snapshot to the export thread; call holding the claim. */
+    private void snapshotAndSubmit() {
+        long now = wallClockNanos();
         int count;
-        problems.clear();
         synchronized (registry) {
-            snapshot = registry.snapshot(snapshot, problems, TimeUnit.NANOSECONDS.toMillis(now));
+            snapshot = registry.snapshot(snapshot);
             count = registry.size();
         }
+        // Outside the lock, which Flink's deployment threads take to register metrics: a slow
+        // gauge must not hold them up.
+        problems.clear();
+        SeriesRegistry.read(snapshot, count, problems, TimeUnit.NANOSECONDS.toMillis(now));
         self.readFailures.addAndGet(problems.failures);
         long leftOut = self.seriesLeftOut.get();
         if (leftOut > 0 && !leftOutLogged) {
@@ -296,7 +266,7 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
                             + " series SkyWalking's dashboards read, then the rest; the number left"
                             + " out is flink_reporter_skywalking_seriesLeftOut.",
                     leftOut,
-                    SkyWalkingReporterOptions.MAX_SERIES.fullKey(),
+                    Signal.METRICS.key(SkyWalkingReporterOptions.MAX_SERIES),
                     maxSeries);
         }
         for (int i = 0; i < problems.toLog.size(); i++) {
@@ -311,44 +281,46 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
                 LOG.debug(message, s, problem);
             }
         }
-        Future<?> export = exporter.submit(snapshot, count, now);
-        lastExport = export;
-        return export;
+        exporter.submit(snapshot, count, now);
     }
 
-    /** Sends what is registered once more, then stops. Waits at most the configured timeout. */
+    /**
+     * Sends what is registered once more, then stops, with the listener. Returns within the
+     * configured timeout plus {@link ExportLifecycle#GRACE_MILLIS}.
+     */
     @Override
     public void close() {
         if (closed.getAndSet(true)) {
             return;
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        exporter.beginClose();
+        exporter.beginClose(deadline);
         try {
             if (exporter.tryBegin(deadline)) {
-                Future<?> export = null;
+                boolean submitted = false;
                 try {
-                    export = snapshotAndSubmit();
+                    snapshotAndSubmit();
+                    submitted = true;
                 } finally {
-                    if (export == null) {
+                    if (!submitted) {
                         exporter.abandon();
                     }
                 }
-                MetricsExporter.await(export, deadline);
             }
         } catch (RuntimeException e) {
             LOG.debug("The final export failed.", e);
         } finally {
-            exporter.shutdown();
-            closeEvents();
+            exporter.close(deadline);
+            if (listener != null) {
+                listener.close(deadline);
+            }
             LOG.info("Reporter for {} closed.", exporter.target());
         }
     }
 
-    private void closeEvents() {
-        if (eventExporter != null) {
-            eventExporter.close(); // closes the event sender too
-        }
+    /** The wall clock in nanoseconds, as OTLP stamps points. */
+    private static long wallClockNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
     }
 
     /** Publishes the registry's counts; called under its lock. */
@@ -359,20 +331,12 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
 
     /** Waits until the export submitted last has ended; for tests and benchmarks. */
     boolean awaitExport(long timeoutMillis) {
-        Future<?> export = lastExport;
-        if (export != null) {
-            try {
-                export.get(timeoutMillis, TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                return false;
-            }
-        }
-        return true;
+        return exporter.awaitIdle(timeoutMillis);
     }
 
-    /** The event deriver, or null without derive-events; for tests. */
-    MetricEventDeriver deriver() {
-        return deriver;
+    /** The listener, or null without derive-events; for tests. */
+    MetricListener listener() {
+        return listener;
     }
 
     /** The reporter's own numbers; for tests and benchmarks. */

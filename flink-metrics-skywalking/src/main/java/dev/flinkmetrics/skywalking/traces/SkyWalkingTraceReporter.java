@@ -13,11 +13,13 @@
  */
 package dev.flinkmetrics.skywalking.traces;
 
-import dev.flinkmetrics.skywalking.transport.BatchCounters;
 import dev.flinkmetrics.skywalking.transport.BatchExporter;
+import dev.flinkmetrics.skywalking.transport.ExportCounters;
+import dev.flinkmetrics.skywalking.transport.ExportLifecycle;
 import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.metrics.MetricConfig;
 import org.apache.flink.traces.Span;
@@ -26,8 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Receives Flink's spans and queues them for export. The only class of the plugin that links
- * Flink's trace API (Flink 1.19 and later), so the rest loads on any Flink.
+ * Receives Flink's spans and queues them for export. With its factory, the only classes of the
+ * plugin that link Flink's trace API (Flink 1.19 and later), so the rest loads on any Flink.
  *
  * <p>{@link #notifyOfAddedSpan} runs on Flink's thread: it copies the span tree into a {@link
  * SpanRecord} and offers it to the {@link BatchExporter}, which never blocks. It never throws: a
@@ -45,16 +47,21 @@ public final class SkyWalkingTraceReporter implements TraceReporter {
     private static final Method GET_CHILDREN = childrenAccessor();
 
     private final BatchExporter<SpanRecord> exporter;
-    private final BatchCounters counters;
+    private final ExportCounters counters;
+    private final long timeoutMillis;
     private final AtomicBoolean unreadableLogged = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
      * @param counters where a span that cannot be read is counted as dropped: the exporter's
+     * @param timeoutMillis what {@link #close()} may take, plus {@link
+     *     ExportLifecycle#GRACE_MILLIS}
      */
-    public SkyWalkingTraceReporter(BatchExporter<SpanRecord> exporter, BatchCounters counters) {
+    public SkyWalkingTraceReporter(
+            BatchExporter<SpanRecord> exporter, ExportCounters counters, long timeoutMillis) {
         this.exporter = exporter;
         this.counters = counters;
+        this.timeoutMillis = timeoutMillis;
     }
 
     /** Everything was configured by the factory. */
@@ -89,7 +96,7 @@ public final class SkyWalkingTraceReporter implements TraceReporter {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            exporter.close();
+            exporter.close(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
         }
     }
 

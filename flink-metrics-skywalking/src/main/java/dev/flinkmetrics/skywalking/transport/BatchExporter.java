@@ -13,7 +13,6 @@
  */
 package dev.flinkmetrics.skywalking.transport;
 
-import dev.flinkmetrics.skywalking.config.PluginVersion;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -24,27 +23,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends items (spans, events) in batches from a bounded queue, on a thread of its own. {@link
- * #offer} never blocks and never touches the network: when the queue is full, because the OAP is
- * down or slow, the item is dropped and counted, and the first drop of an outage is logged.
+ * Sends items (spans, events) in batches from a bounded queue, through an {@link ExportLifecycle}.
+ * {@link #offer} never blocks and never touches the network: when the queue is full, because the
+ * OAP is down or slow, the item is dropped and counted, and the first drop of an outage is logged.
  *
- * <p>The thread waits for the first item, gathers what else is queued up to a batch, encodes the
- * batch into requests below the size limit and sends them through {@link Delivery}, which retries
- * while the receiver is unavailable and the timeout allows. A batch that still fails is dropped and
- * counted; the next one is tried afresh.
+ * <p>The export thread gathers what is queued up to a batch, encodes the batch into requests below
+ * the size limit and sends them through {@link Delivery}, which retries while the receiver is
+ * unavailable and the timeout allows. A batch that still fails is dropped and counted; the next one
+ * is tried afresh. Every item offered is counted once: exported, or dropped.
  *
  * @param <T> an item, immutable and already copied out of Flink's objects
  */
 @Internal
-public final class BatchExporter<T> implements AutoCloseable {
+public final class BatchExporter<T> implements ExportLifecycle.Pending<List<T>> {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchExporter.class);
 
     /** Most items gathered into one batch. */
     static final int MAX_BATCH = 512;
-
-    /** How long the thread waits with nothing to send before it gives back its resources. */
-    static final long IDLE_MILLIS = 5_000;
 
     /** Encodes items into requests. Called on the export thread only. */
     public interface Encoder<T> {
@@ -82,24 +78,13 @@ public final class BatchExporter<T> implements AutoCloseable {
     private final ArrayBlockingQueue<T> queue;
     private final Delivery delivery;
     private final Encoder<T> encoder;
-    private final BatchCounters counters;
-    private final long timeoutMillis;
+    private final ExportCounters counters;
     private final int maxRequestBytes;
-    private final long idleNanos;
-    private final String threadName;
-
-    /** The export thread while one runs; started by {@link #offer}, ended when idle or closed. */
-    private Thread thread;
-
-    private final Object threadLock = new Object();
+    private final ExportLifecycle<List<T>> lifecycle;
     private final AtomicBoolean overflowLogged = new AtomicBoolean();
-    private volatile boolean closed;
-
-    /** Set on close: the flush of what is queued ends by then, the export in flight included. */
-    private volatile long closeDeadlineNanos;
 
     /**
-     * @param unit what an item is, plural, for log lines: "spans"
+     * @param unit what an item is, plural, for log lines and the thread's name: "spans"
      * @param capacity most items held; more are dropped
      */
     public BatchExporter(
@@ -109,7 +94,7 @@ public final class BatchExporter<T> implements AutoCloseable {
             long timeoutMillis,
             Delivery delivery,
             Encoder<T> encoder,
-            BatchCounters counters) {
+            ExportCounters counters) {
         this(
                 unit,
                 capacity,
@@ -118,7 +103,7 @@ public final class BatchExporter<T> implements AutoCloseable {
                 delivery,
                 encoder,
                 counters,
-                IDLE_MILLIS);
+                ExportLifecycle.IDLE_MILLIS);
     }
 
     BatchExporter(
@@ -128,40 +113,37 @@ public final class BatchExporter<T> implements AutoCloseable {
             long timeoutMillis,
             Delivery delivery,
             Encoder<T> encoder,
-            BatchCounters counters,
+            ExportCounters counters,
             long idleMillis) {
         this.unit = unit;
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.maxRequestBytes = maxRequestBytes;
-        this.timeoutMillis = timeoutMillis;
         this.delivery = delivery;
         this.encoder = encoder;
         this.counters = counters;
-        this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
-        this.threadName = PluginVersion.NAME + "-" + unit + "-exporter";
-    }
-
-    /** Starts the export thread unless one runs. Cheap when it does: Flink's thread calls it. */
-    private void ensureRunning() {
-        synchronized (threadLock) {
-            if (thread == null && !closed) {
-                thread = new Thread(this::run, threadName);
-                thread.setDaemon(true);
-                thread.start();
-            }
-        }
-    }
-
-    /** Whether an export thread runs now, for tests. */
-    boolean running() {
-        synchronized (threadLock) {
-            return thread != null;
-        }
+        this.lifecycle =
+                new ExportLifecycle<>(
+                        unit + "-exporter",
+                        this,
+                        this::export,
+                        delivery,
+                        timeoutMillis,
+                        idleMillis);
     }
 
     /** Where requests go, for log lines. */
     public String target() {
         return delivery.target();
+    }
+
+    /** Items waiting, for tests. */
+    public int queued() {
+        return queue.size();
+    }
+
+    /** The lifecycle, for tests. */
+    ExportLifecycle<List<T>> lifecycle() {
+        return lifecycle;
     }
 
     /**
@@ -170,70 +152,57 @@ public final class BatchExporter<T> implements AutoCloseable {
      * @return false when the item was dropped: the queue is full or the exporter closed
      */
     public boolean offer(T item) {
-        if (!closed && queue.offer(item)) {
-            ensureRunning();
-            return true;
+        if (lifecycle.closed()) {
+            counters.dropped.incrementAndGet();
+            return false;
         }
-        counters.dropped.incrementAndGet();
-        if (!closed && overflowLogged.compareAndSet(false, true)) {
-            LOG.warn(
-                    "The queue of {} for {} is full ({} held): new {} are dropped until it drains;"
-                            + " counted in the reporter's own metrics.",
-                    unit,
-                    target(),
-                    queue.size(),
-                    unit);
+        if (!queue.offer(item)) {
+            counters.dropped.incrementAndGet();
+            if (overflowLogged.compareAndSet(false, true)) {
+                LOG.warn(
+                        "The queue of {} for {} is full ({} held): new {} are dropped until it"
+                                + " drains; counted in the reporter's own metrics.",
+                        unit,
+                        target(),
+                        queue.size(),
+                        unit);
+            }
+            return false;
         }
-        return false;
+        // A close that began meanwhile may have emptied the queue already: whoever takes the
+        // item out, close or this, counts it.
+        if (lifecycle.closed() && queue.remove(item)) {
+            counters.dropped.incrementAndGet();
+            return false;
+        }
+        lifecycle.wake();
+        return true;
     }
 
-    /** Items waiting, for tests and the debug log. */
-    public int queued() {
-        return queue.size();
-    }
-
-    private void run() {
+    @Override
+    public List<T> poll(long timeoutNanos) throws InterruptedException {
+        T first = queue.poll(timeoutNanos, TimeUnit.NANOSECONDS);
+        if (first == null) {
+            return null;
+        }
         List<T> batch = new ArrayList<>();
-        long idleSince = System.nanoTime();
-        while (!closed || (!queue.isEmpty() && System.nanoTime() < closeDeadlineNanos)) {
-            T first;
-            try {
-                first = queue.poll(200, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                break;
-            }
-            if (first == null) {
-                if (!closed && System.nanoTime() - idleSince >= idleNanos && stopWhenIdle()) {
-                    return;
-                }
-                continue;
-            }
-            batch.add(first);
-            queue.drainTo(batch, MAX_BATCH - 1);
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-            export(batch, closed ? Math.min(deadline, closeDeadlineNanos) : deadline);
-            batch.clear();
-            idleSince = System.nanoTime();
-        }
-        synchronized (threadLock) {
-            thread = null;
-        }
+        batch.add(first);
+        queue.drainTo(batch, MAX_BATCH - 1);
+        return batch;
     }
 
-    /**
-     * Gives back the connections, then ends this thread unless an item came in meanwhile. Only this
-     * thread uses the delivery, so releasing it here cannot cut a send short.
-     *
-     * @return true when the thread is to end
-     */
-    private boolean stopWhenIdle() {
-        delivery.release();
-        synchronized (threadLock) {
-            if (!queue.isEmpty() || closed) {
-                return false;
-            }
-            thread = null;
-            return true;
+    @Override
+    public boolean isEmpty() {
+        return queue.isEmpty();
+    }
+
+    @Override
+    public void discard() {
+        List<T> left = new ArrayList<>();
+        queue.drainTo(left);
+        if (!left.isEmpty()) {
+            counters.dropped.addAndGet(left.size());
+            LOG.warn("{} {} were not sent to {} before closing.", left.size(), unit, target());
         }
     }
 
@@ -277,45 +246,11 @@ public final class BatchExporter<T> implements AutoCloseable {
     }
 
     /**
-     * Sends what is still queued, at most for the timeout, then stops the thread and closes the
-     * transport. What is left then is dropped and counted.
+     * Sends what is still queued until the deadline, then stops and gives back the connections;
+     * returns by the deadline plus {@link ExportLifecycle#GRACE_MILLIS}. What is left is dropped
+     * and counted.
      */
-    @Override
-    public void close() {
-        Thread running;
-        synchronized (threadLock) {
-            closeDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-            closed = true;
-            running = thread;
-        }
-        delivery.beginClose();
-        if (running == null && !queue.isEmpty()) {
-            // Idle-stopped with items offered just before close: flush them here.
-            running = new Thread(this::run, threadName);
-            running.setDaemon(true);
-            running.start();
-        }
-        if (running != null) {
-            join(running, timeoutMillis + 1000);
-            if (running.isAlive()) {
-                running.interrupt();
-                join(running, 2000);
-            }
-        }
-        int left = queue.size();
-        queue.clear();
-        if (left > 0) {
-            counters.dropped.addAndGet(left);
-            LOG.warn("{} {} were not sent to {} before closing.", left, unit, target());
-        }
-        delivery.close();
-    }
-
-    private static void join(Thread thread, long millis) {
-        try {
-            thread.join(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    public void close(long deadlineNanos) {
+        lifecycle.close(deadlineNanos);
     }
 }

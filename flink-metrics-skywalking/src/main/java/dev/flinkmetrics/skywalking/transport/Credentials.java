@@ -14,6 +14,7 @@
 package dev.flinkmetrics.skywalking.transport;
 
 import dev.flinkmetrics.skywalking.config.ConnectionSettings;
+import dev.flinkmetrics.skywalking.config.Headers;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -57,7 +58,7 @@ final class Credentials {
         }
         String token;
         try {
-            token = ConnectionSettings.readToken(connection.tokenFile);
+            token = Headers.readToken(connection.tokenFile, connection.signal);
         } catch (IOException | IllegalArgumentException e) {
             String message = "Cannot read the token from {} ({}); the token read before stays.";
             if (readFailureLogged) {
@@ -69,11 +70,11 @@ final class Credentials {
             return false;
         }
         readFailureLogged = false;
-        if (token.equals(headers.get(ConnectionSettings.AUTHENTICATION_HEADER))) {
+        if (token.equals(headers.get(Headers.AUTHENTICATION))) {
             return false;
         }
         Map<String, String> updated = new LinkedHashMap<>(headers);
-        updated.put(ConnectionSettings.AUTHENTICATION_HEADER, token);
+        updated.put(Headers.AUTHENTICATION, token);
         headers = Collections.unmodifiableMap(updated);
         LOG.info(
                 "The OAP refused the token; {} holds a new one, which is sent from now on.",

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Delivers the requests of one signal through a {@link Sender}: retries what failed as unavailable
  * within the deadline, and logs an outage once when it starts and once when it ends, a rejected
- * request once per reason. Used by one export thread; {@link #beginClose()} from any thread.
+ * request once per reason. Used by one export thread; {@link #beginClose()} and {@link
+ * #close(long)} from any thread.
  */
 @Internal
 public final class Delivery {
@@ -156,13 +157,8 @@ public final class Delivery {
                 failureCounter);
     }
 
-    /** Gives back the sender's connections and threads until the next send; the state stays. */
-    public void release() {
-        sender.release();
-    }
-
-    /** Closes the sender. */
-    public void close() {
-        sender.close();
+    /** Closes the sender, waiting at most until the deadline. */
+    void close(long deadlineNanos) {
+        sender.close(deadlineNanos);
     }
 }

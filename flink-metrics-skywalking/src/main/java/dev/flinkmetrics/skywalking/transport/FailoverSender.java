@@ -14,15 +14,16 @@
 package dev.flinkmetrics.skywalking.transport;
 
 import dev.flinkmetrics.skywalking.config.ConnectionSettings;
+import dev.flinkmetrics.skywalking.config.Endpoints;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -40,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * node that had failed is used again. With one node nothing is logged here: the export loop logs
  * the outage as it always did.
  *
- * <p>Used by one export thread; {@link #close()} may come from another.
+ * <p>Host names are first resolved by the first send, on the export thread: resolving may block,
+ * and the reporter is created on Flink's thread. Used by one export thread; {@link #close(long)}
+ * may come from another, after which no node's sender is made any more.
  */
 final class FailoverSender implements Sender {
 
@@ -61,12 +64,17 @@ final class FailoverSender implements Sender {
     private final long resolveEveryNanos;
     private final Random random = new Random();
 
-    /** Senders are made on first use; close() may read this while the export thread runs. */
-    private final Map<Node, Sender> senders = new ConcurrentHashMap<>();
+    /** Senders are made on first use, under this lock; close() takes them away under it. */
+    private final Map<Node, Sender> senders = new HashMap<>();
+
+    private boolean closed;
 
     // Touched only by the export thread.
     private final Set<Node> failed = new HashSet<>();
+
+    /** Null until the first send resolves them. */
     private List<Node> nodes;
+
     private int current;
     private long resolvedAtNanos;
 
@@ -84,10 +92,6 @@ final class FailoverSender implements Sender {
         this.credentials = credentials;
         this.senderFactory = senderFactory;
         this.resolver = resolver;
-        this.nodes = resolve();
-        this.current = random.nextInt(nodes.size());
-        this.resolvedAtNanos = System.nanoTime();
-        sender(nodes.get(current)); // the first node's sender is set up at start, as before
     }
 
     /** Resolves with the JDK's resolver and its cache. */
@@ -106,6 +110,9 @@ final class FailoverSender implements Sender {
 
     @Override
     public void send(byte[] request, int length, long deadlineNanos) throws ExportException {
+        if (closed()) {
+            throw Failures.unavailable("the reporter is closed"); // not a node's failure
+        }
         refreshNodes();
         ExportException last = null;
         for (int tried = 0; tried < nodes.size(); tried++) {
@@ -146,32 +153,51 @@ final class FailoverSender implements Sender {
     }
 
     @Override
-    public void resetBackoff() {
+    public synchronized void resetBackoff() {
         for (Sender sender : senders.values()) {
             sender.resetBackoff();
         }
     }
 
-    /** Closes every node's connection and thread; the next send opens what it needs again. */
     @Override
-    public void release() {
-        close();
-    }
-
-    @Override
-    public void close() {
-        for (Sender sender : senders.values()) {
-            sender.close();
+    public void close(long deadlineNanos) {
+        List<Sender> open;
+        synchronized (this) {
+            closed = true;
+            open = new ArrayList<>(senders.values());
+            senders.clear();
         }
-        senders.clear();
+        for (Sender sender : open) {
+            sender.close(deadlineNanos);
+        }
     }
 
-    private Sender sender(Node node) {
+    private synchronized Sender sender(Node node) throws ExportException {
+        if (closed) {
+            throw Failures.unavailable("the reporter is closed");
+        }
         return senders.computeIfAbsent(node, senderFactory);
     }
 
-    /** Every 30 s: resolves the host names again and follows nodes that came or went. */
+    private synchronized boolean closed() {
+        return closed;
+    }
+
+    private synchronized Sender remove(Node node) {
+        return senders.remove(node);
+    }
+
+    /**
+     * Resolves the host names at the first send, then every 30 s again, and follows nodes that came
+     * or went.
+     */
     private void refreshNodes() {
+        if (nodes == null) {
+            nodes = resolve();
+            current = random.nextInt(nodes.size());
+            resolvedAtNanos = System.nanoTime();
+            return;
+        }
         if (System.nanoTime() - resolvedAtNanos < resolveEveryNanos) {
             return;
         }
@@ -184,9 +210,11 @@ final class FailoverSender implements Sender {
         LOG.info("OAP nodes for {} are now {} (were {}).", target(), fresh, nodes);
         for (Node gone : nodes) {
             if (!fresh.contains(gone)) {
-                Sender sender = senders.remove(gone);
+                Sender sender = remove(gone);
                 if (sender != null) {
-                    sender.close();
+                    sender.close(
+                            System.nanoTime()
+                                    + TimeUnit.MILLISECONDS.toNanos(connection.timeoutMillis));
                 }
                 failed.remove(gone);
             }
@@ -205,7 +233,7 @@ final class FailoverSender implements Sender {
     private List<Node> resolve() {
         boolean expand = connection.protocol == ConnectionSettings.Protocol.GRPC || !connection.tls;
         List<Node> resolved = new ArrayList<>();
-        for (ConnectionSettings.Address address : connection.addresses) {
+        for (Endpoints.Address address : connection.addresses) {
             InetAddress[] ips = expand ? resolver.apply(address.host) : new InetAddress[0];
             if (ips.length > 1) {
                 for (InetAddress ip : ips) {

@@ -13,6 +13,7 @@
  */
 package dev.flinkmetrics.skywalking.transport;
 
+import dev.flinkmetrics.skywalking.config.ConnectionSettings;
 import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
 import dev.flinkmetrics.skywalking.transport.ExportException.Kind;
 
@@ -57,16 +58,16 @@ final class Failures {
                         + " certificate?");
     }
 
-    static ExportException credentialsRefused(String message) {
+    static ExportException credentialsRefused(String message, ConnectionSettings connection) {
         return new ExportException(
                 Kind.CONFIGURATION,
                 message,
                 "The OAP refused the credentials: set "
-                        + SkyWalkingReporterOptions.TOKEN.fullKey()
+                        + connection.key(SkyWalkingReporterOptions.TOKEN)
                         + " (or the file of "
-                        + SkyWalkingReporterOptions.TOKEN_FILE.fullKey()
+                        + connection.key(SkyWalkingReporterOptions.TOKEN_FILE)
                         + ") to the OAP's SW_AUTHENTICATION value, and check "
-                        + SkyWalkingReporterOptions.HEADERS.fullKey()
+                        + connection.key(SkyWalkingReporterOptions.HEADERS)
                         + ".",
                 true);
     }
@@ -94,12 +95,12 @@ final class Failures {
                         + " protocol grpc.");
     }
 
-    static ExportException tooLarge(String message) {
+    static ExportException tooLarge(String message, ConnectionSettings connection) {
         return new ExportException(
                 Kind.REJECTED,
                 message,
                 "The request is larger than the receiver accepts: lower "
-                        + SkyWalkingReporterOptions.MAX_REQUEST_SIZE.fullKey()
+                        + connection.key(SkyWalkingReporterOptions.MAX_REQUEST_SIZE)
                         + ".");
     }
 

@@ -14,10 +14,8 @@
 package dev.flinkmetrics.skywalking.transport;
 
 import dev.flinkmetrics.skywalking.config.ConnectionSettings;
-import dev.flinkmetrics.skywalking.config.PluginVersion;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
-import io.grpc.CompressorRegistry;
 import io.grpc.Deadline;
 import io.grpc.Drainable;
 import io.grpc.KnownLength;
@@ -25,17 +23,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
-import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -44,7 +36,7 @@ import javax.net.ssl.SSLException;
 
 /**
  * Unary or client-streaming gRPC calls of one method to one OAP node, with request bytes encoded by
- * this plugin. One channel and one event-loop thread of its own, both stopped on close.
+ * this plugin, over the channel to that node the process shares ({@link SharedChannels}).
  */
 final class GrpcSender implements Sender {
 
@@ -52,7 +44,7 @@ final class GrpcSender implements Sender {
     private final ExportMethod method;
     private final Node node;
     private final MethodDescriptor<Request, byte[]> descriptor;
-    private final EventLoopGroup eventLoop;
+    private final SharedChannels.Lease lease;
     private final ManagedChannel channel;
     private final Credentials credentials;
 
@@ -67,6 +59,7 @@ final class GrpcSender implements Sender {
             ExportMethod method,
             Node node,
             Credentials credentials,
+            SharedChannels channels,
             SslContext ssl) {
         this.connection = connection;
         this.method = method;
@@ -82,40 +75,13 @@ final class GrpcSender implements Sender {
                         .setRequestMarshaller(new RequestMarshaller())
                         .setResponseMarshaller(new ResponseMarshaller())
                         .build();
-        this.eventLoop =
-                new NioEventLoopGroup(
-                        1, new DefaultThreadFactory(PluginVersion.NAME + "-grpc", true));
-        NettyChannelBuilder builder =
-                node.ip == null
-                        ? NettyChannelBuilder.forAddress(node.address.host, node.address.port)
-                        : NettyChannelBuilder.forAddress(
-                                        new InetSocketAddress(node.ip, node.address.port))
-                                // TLS checks the certificate against the name, not the address.
-                                .overrideAuthority(node.address.host + ":" + node.address.port);
-        builder.eventLoopGroup(eventLoop)
-                .channelType(NioSocketChannel.class)
-                .directExecutor()
-                .disableRetry()
-                .maxInboundMessageSize(1024 * 1024)
-                .userAgent(PluginVersion.NAME)
-                .compressorRegistry(compressors());
-        if (ssl != null) {
-            builder.sslContext(ssl).useTransportSecurity();
-        } else {
-            builder.usePlaintext();
-        }
-        this.channel = builder.build();
+        this.lease = channels.acquire(connection, node, ssl);
+        this.channel = lease.channel;
         CallOptions options = CallOptions.DEFAULT;
         if (connection.compression == ConnectionSettings.Compression.GZIP) {
             options = options.withCompression("gzip");
         }
         this.callOptions = options;
-    }
-
-    private static CompressorRegistry compressors() {
-        CompressorRegistry registry = CompressorRegistry.newEmptyInstance();
-        registry.register(FastGzip.INSTANCE);
-        return registry;
     }
 
     @Override
@@ -204,14 +170,14 @@ final class GrpcSender implements Sender {
                 String description =
                         String.valueOf(status.getDescription()).toLowerCase(Locale.ROOT);
                 return description.contains("size") || description.contains("larger")
-                        ? Failures.tooLarge(message)
+                        ? Failures.tooLarge(message, connection)
                         : Failures.overloaded(message);
             case ABORTED:
             case CANCELLED:
                 return Failures.unavailable(message);
             case UNAUTHENTICATED:
             case PERMISSION_DENIED:
-                return Failures.credentialsRefused(message);
+                return Failures.credentialsRefused(message, connection);
             case UNIMPLEMENTED:
                 return Failures.notServedOverGrpc(message, method);
             case INVALID_ARGUMENT:
@@ -242,17 +208,10 @@ final class GrpcSender implements Sender {
         channel.resetConnectBackoff();
     }
 
+    /** Gives the shared channel back; the last reporter to hold it closes it. */
     @Override
-    public void close() {
-        channel.shutdownNow();
-        try {
-            channel.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        eventLoop
-                .shutdownGracefully(0, 2, TimeUnit.SECONDS)
-                .awaitUninterruptibly(3, TimeUnit.SECONDS);
+    public void close(long deadlineNanos) {
+        lease.release(deadlineNanos);
     }
 
     /** An encoded request; the bytes are written straight into gRPC's frame. */

@@ -22,7 +22,9 @@ import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URL;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
@@ -39,14 +41,20 @@ final class HttpSender implements Sender {
     private final URL url;
     private final SSLSocketFactory sslSocketFactory;
     private final Credentials credentials;
+    private final HttpDeadlines deadlines;
+
+    /** The exchange under way, cut off by {@link #close(long)}. */
+    private volatile HttpURLConnection inFlight;
 
     HttpSender(
             ConnectionSettings connection,
             ExportMethod method,
             Node node,
             Credentials credentials,
+            HttpDeadlines deadlines,
             SSLSocketFactory sslSocketFactory) {
         this.connection = connection;
+        this.deadlines = deadlines;
         this.method = method;
         this.node = node;
         this.credentials = credentials;
@@ -62,7 +70,7 @@ final class HttpSender implements Sender {
                                     node.address.httpPath(method.httpPath));
         } catch (IOException e) {
             throw new IllegalArgumentException(
-                    "Invalid value for " + SkyWalkingReporterOptions.ENDPOINT.fullKey(), e);
+                    "Invalid value for " + connection.key(SkyWalkingReporterOptions.ENDPOINT), e);
         }
         this.sslSocketFactory = sslSocketFactory;
     }
@@ -76,46 +84,68 @@ final class HttpSender implements Sender {
     public void send(byte[] request, int length, long deadlineNanos) throws ExportException {
         int timeoutMillis =
                 (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
-        HttpURLConnection http = null;
+        HttpURLConnection http;
         try {
             http = (HttpURLConnection) url.openConnection();
-            if (sslSocketFactory != null) {
-                ((HttpsURLConnection) http).setSSLSocketFactory(sslSocketFactory);
-            }
-            http.setConnectTimeout(timeoutMillis);
-            http.setReadTimeout(timeoutMillis);
-            http.setRequestMethod("POST");
-            http.setDoOutput(true);
-            http.setRequestProperty("Content-Type", method.httpContentType);
-            http.setRequestProperty("User-Agent", PluginVersion.NAME);
-            for (Map.Entry<String, String> header : credentials.headers().entrySet()) {
-                http.setRequestProperty(header.getKey(), header.getValue());
-            }
-            if (connection.compression == ConnectionSettings.Compression.GZIP) {
-                http.setRequestProperty("Content-Encoding", "gzip");
-                http.setChunkedStreamingMode(64 * 1024);
-                try (OutputStream out = FastGzip.stream(http.getOutputStream())) {
-                    out.write(request, 0, length);
-                }
-            } else {
-                http.setFixedLengthStreamingMode(length);
-                try (OutputStream out = http.getOutputStream()) {
-                    out.write(request, 0, length);
-                }
-            }
-            int code = http.getResponseCode();
-            drain(code >= 400 ? http.getErrorStream() : http.getInputStream());
-            if (code < 200 || code >= 300) {
-                throw classify(code, http.getResponseMessage());
-            }
+        } catch (IOException e) {
+            throw Failures.unreachable(e.toString());
+        }
+        AtomicBoolean cut = new AtomicBoolean();
+        // Connect and read timeouts leave writing the body unbounded: the whole exchange is.
+        ScheduledFuture<?> guard =
+                deadlines.at(
+                        deadlineNanos,
+                        () -> {
+                            cut.set(true);
+                            http.disconnect();
+                        });
+        inFlight = http;
+        try {
+            exchange(http, request, length, timeoutMillis);
         } catch (SSLException e) {
             throw Failures.tlsHandshake("TLS handshake failed: " + e.getMessage());
         } catch (IOException e) {
+            if (cut.get()) {
+                throw Failures.noAnswer(
+                        "no complete exchange by the deadline", connection.timeoutMillis);
+            }
             throw Failures.unreachable(e.toString());
         } finally {
-            if (http != null && Thread.currentThread().isInterrupted()) {
-                http.disconnect();
+            guard.cancel(false);
+            inFlight = null;
+        }
+    }
+
+    private void exchange(HttpURLConnection http, byte[] request, int length, int timeoutMillis)
+            throws IOException, ExportException {
+        if (sslSocketFactory != null) {
+            ((HttpsURLConnection) http).setSSLSocketFactory(sslSocketFactory);
+        }
+        http.setConnectTimeout(timeoutMillis);
+        http.setReadTimeout(timeoutMillis);
+        http.setRequestMethod("POST");
+        http.setDoOutput(true);
+        http.setRequestProperty("Content-Type", method.httpContentType);
+        http.setRequestProperty("User-Agent", PluginVersion.NAME);
+        for (Map.Entry<String, String> header : credentials.headers().entrySet()) {
+            http.setRequestProperty(header.getKey(), header.getValue());
+        }
+        if (connection.compression == ConnectionSettings.Compression.GZIP) {
+            http.setRequestProperty("Content-Encoding", "gzip");
+            http.setChunkedStreamingMode(64 * 1024);
+            try (OutputStream out = FastGzip.stream(http.getOutputStream())) {
+                out.write(request, 0, length);
             }
+        } else {
+            http.setFixedLengthStreamingMode(length);
+            try (OutputStream out = http.getOutputStream()) {
+                out.write(request, 0, length);
+            }
+        }
+        int code = http.getResponseCode();
+        drain(code >= 400 ? http.getErrorStream() : http.getInputStream());
+        if (code < 200 || code >= 300) {
+            throw classify(code, http.getResponseMessage());
         }
     }
 
@@ -126,12 +156,12 @@ final class HttpSender implements Sender {
                 return Failures.invalid(message, method);
             case 401:
             case 403:
-                return Failures.credentialsRefused(message);
+                return Failures.credentialsRefused(message, connection);
             case 404:
             case 405:
                 return Failures.notServedOverHttp(message, method);
             case 413:
-                return Failures.tooLarge(message);
+                return Failures.tooLarge(message, connection);
             case 429:
             case 502:
             case 503:
@@ -154,6 +184,12 @@ final class HttpSender implements Sender {
         }
     }
 
+    /** Cuts off an exchange still under way; the JDK keeps idle connections on its own. */
     @Override
-    public void close() {}
+    public void close(long deadlineNanos) {
+        HttpURLConnection http = inFlight;
+        if (http != null) {
+            http.disconnect();
+        }
+    }
 }

@@ -13,7 +13,7 @@
  */
 package dev.flinkmetrics.skywalking.transport;
 
-import dev.flinkmetrics.skywalking.config.ConnectionSettings;
+import dev.flinkmetrics.skywalking.config.Endpoints;
 import java.net.InetAddress;
 import java.util.Objects;
 
@@ -23,12 +23,12 @@ import java.util.Objects;
  */
 final class Node {
 
-    final ConnectionSettings.Address address;
+    final Endpoints.Address address;
 
     /** The resolved address, or null when the sender resolves the host name itself. */
     final InetAddress ip;
 
-    Node(ConnectionSettings.Address address, InetAddress ip) {
+    Node(Endpoints.Address address, InetAddress ip) {
         this.address = address;
         this.ip = ip;
     }

@@ -19,7 +19,7 @@ import java.util.function.Function;
 import javax.net.ssl.SSLSocketFactory;
 import org.apache.flink.annotation.Internal;
 
-/** Sends encoded requests of one kind to the OAP. One instance per reporter. */
+/** Sends encoded requests of one kind to the OAP. One instance per reporter and signal. */
 @Internal
 public interface Sender extends AutoCloseable {
 
@@ -27,16 +27,28 @@ public interface Sender extends AutoCloseable {
      * A sender for the connection's protocol, gRPC or OTLP/HTTP, to its OAP nodes: one at a time,
      * moving on to the next when one fails.
      */
-    static Sender create(ConnectionSettings connection, ExportMethod method) {
+    static Sender create(
+            ConnectionSettings connection, ExportMethod method, PluginProcess process) {
         Credentials credentials = new Credentials(connection);
         Function<Node, Sender> senders;
         // TLS is set up here, once for every node, so that bad key material fails at start.
         if (connection.protocol == ConnectionSettings.Protocol.GRPC) {
             SslContext ssl = connection.tls ? TlsContexts.forGrpc(connection) : null;
-            senders = node -> new GrpcSender(connection, method, node, credentials, ssl);
+            senders =
+                    node ->
+                            new GrpcSender(
+                                    connection, method, node, credentials, process.channels, ssl);
         } else {
             SSLSocketFactory ssl = connection.tls ? TlsContexts.forHttp(connection) : null;
-            senders = node -> new HttpSender(connection, method, node, credentials, ssl);
+            senders =
+                    node ->
+                            new HttpSender(
+                                    connection,
+                                    method,
+                                    node,
+                                    credentials,
+                                    process.httpDeadlines,
+                                    ssl);
         }
         return new FailoverSender(
                 connection,
@@ -71,11 +83,15 @@ public interface Sender extends AutoCloseable {
     default void resetBackoff() {}
 
     /**
-     * Called by an exporter that has had nothing to send for a while: gives back connections and
-     * threads. The next {@link #send} sets up again what it needs.
+     * Gives back connections and cuts off a request still under way, waiting at most until the
+     * deadline ({@link System#nanoTime()} based). Connections shared with other reporters stay open
+     * for them. Sends after this fail.
      */
-    default void release() {}
+    void close(long deadlineNanos);
 
+    /** Closes at once. */
     @Override
-    void close();
+    default void close() {
+        close(System.nanoTime());
+    }
 }

@@ -52,15 +52,15 @@ final class TlsContexts {
             // Key material must not reach the log: name the files and the kind of failure only.
             throw new IllegalArgumentException(
                     "Cannot set up TLS from "
-                            + SkyWalkingReporterOptions.TLS_CA_CERT.fullKey()
+                            + connection.key(SkyWalkingReporterOptions.TLS_CA_CERT)
                             + "="
                             + (connection.caCert == null ? "(JVM default)" : connection.caCert)
                             + ", "
-                            + SkyWalkingReporterOptions.TLS_CLIENT_CERT.fullKey()
+                            + connection.key(SkyWalkingReporterOptions.TLS_CLIENT_CERT)
                             + "="
                             + (connection.clientCert == null ? "(none)" : connection.clientCert)
                             + ", "
-                            + SkyWalkingReporterOptions.TLS_CLIENT_KEY.fullKey()
+                            + connection.key(SkyWalkingReporterOptions.TLS_CLIENT_KEY)
                             + "="
                             + (connection.clientKey == null ? "(none)" : connection.clientKey)
                             + ": "

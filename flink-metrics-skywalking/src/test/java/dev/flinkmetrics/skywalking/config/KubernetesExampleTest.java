@@ -79,8 +79,7 @@ class KubernetesExampleTest {
         assertThat(options.unknownKeys(SkyWalkingReporterOptions.ALL)).isEmpty();
 
         assertThat(connection.addresses).singleElement().extracting(a -> a.port).isEqualTo(11800);
-        assertThat(connection.headers)
-                .containsEntry(ConnectionSettings.AUTHENTICATION_HEADER, "example-token");
+        assertThat(connection.headers).containsEntry(Headers.AUTHENTICATION, "example-token");
         assertThat(metrics.clusterDefaulted).isFalse();
         assertThat(metrics.cluster).isEqualTo(metadataName(deployment));
     }

@@ -312,4 +312,19 @@ class SettingsTest {
                                         cert.getPath()))
                 .hasMessageContaining("https://");
     }
+
+    @Test
+    void aHeaderEntryWithoutNameIsNamedByItsPositionOnly() {
+        assertThatThrownBy(() -> checked("headers", "x-tenant=blue,SecretValue"))
+                .hasMessageContaining("metrics.reporter.<name>.headers")
+                .hasMessageContaining("entry 2 of 2")
+                .hasMessageNotContaining("Sec");
+    }
+
+    @Test
+    void messagesNameTheKeysOfTheReporterThatReadsThem() {
+        java.util.Properties p = TestGroups.properties("headers", "oops");
+        assertThatThrownBy(() -> ConnectionSettings.read(new OptionReader(p, Signal.TRACES)))
+                .hasMessageContaining("traces.reporter.<name>.headers");
+    }
 }

@@ -14,15 +14,15 @@
 package dev.flinkmetrics.skywalking.events;
 
 import static dev.flinkmetrics.skywalking.events.SkyWalkingEventReporterTest.jobEvent;
+import static dev.flinkmetrics.skywalking.testing.Conditions.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkmetrics.skywalking.SkyWalkingEventReporterFactory;
 import dev.flinkmetrics.skywalking.testing.EventTestServer;
 import dev.flinkmetrics.skywalking.testing.LogCapture;
 import dev.flinkmetrics.skywalking.testing.TestGroups;
-import dev.flinkmetrics.skywalking.transport.BatchCounters;
+import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.events.reporter.EventReporter;
 import org.apache.flink.metrics.MetricConfig;
 import org.apache.logging.log4j.Level;
@@ -36,8 +36,11 @@ class EventReporterFaultsTest {
     private LogCapture log;
     private EventReporter reporter;
 
+    private PluginProcess process;
+
     @BeforeEach
     void setUp() throws Exception {
+        process = new PluginProcess();
         log = LogCapture.capture();
         server = new EventTestServer();
     }
@@ -59,28 +62,27 @@ class EventReporterFaultsTest {
         Properties options =
                 TestGroups.properties("endpoint", server.endpoint(), "cluster", "faults");
         options.putAll(TestGroups.properties(keyValues));
-        reporter = new SkyWalkingEventReporterFactory().createEventReporter(options);
+        reporter = new SkyWalkingEventReporterFactory(process).createEventReporter(options);
         reporter.open(new MetricConfig());
     }
 
     private void send(int i) {
-        long start = System.nanoTime();
         reporter.notifyOfAddedEvent(
                 jobEvent("JobStatusChangeEvent", 1000 + i)
                         .setAttribute("newJobStatus", i % 2 == 0 ? "RUNNING" : "CREATED")
                         .build());
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(100);
     }
 
     @Test
     void receiverDownIsOneWarningAndEventsFlowWhenItIsBack() throws Exception {
         server.stop();
         createReporter("timeout", "500 ms");
+        // Six failed export cycles, one after the other.
         for (int i = 0; i < 6; i++) {
             send(i);
-            Thread.sleep(150);
+            long failures = i + 1;
+            assertThat(awaitUntil(() -> process.events.dropped.get() == failures)).isTrue();
         }
-        Thread.sleep(1500);
         assertThat(log.at(Level.WARN))
                 .singleElement()
                 .asString()
@@ -91,12 +93,8 @@ class EventReporterFaultsTest {
         server.restart();
         send(100);
         assertThat(server.awaitEvents(e -> !e.isEmpty(), 10_000)).isTrue();
-        long deadline = System.currentTimeMillis() + 5000;
-        while (log.at(Level.INFO).stream().noneMatch(m -> m.contains("works again"))
-                && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(log.at(Level.INFO)).anyMatch(m -> m.contains("works again"));
+        // Logged when the cycle after the outage ends, so every failed cycle ended before it.
+        assertThat(log.await(Level.INFO, "works again")).isTrue();
         assertThat(log.at(Level.WARN)).hasSize(1);
     }
 
@@ -104,11 +102,10 @@ class EventReporterFaultsTest {
     void aStalledReceiverBoundsTheQueueAndFlinksThreadNeverWaits() throws Exception {
         server.delay(2000);
         createReporter("timeout", "500 ms", "queue-size", "16");
-        long dropped = BatchCounters.EVENTS.dropped.get();
         for (int i = 0; i < 2000; i++) {
             send(i);
         }
-        assertThat(BatchCounters.EVENTS.dropped.get() - dropped).isGreaterThan(1000);
+        assertThat(process.events.dropped.get()).isGreaterThan(1000);
         assertThat(log.at(Level.WARN))
                 .filteredOn(m -> m.contains("queue of events"))
                 .singleElement()
@@ -122,10 +119,11 @@ class EventReporterFaultsTest {
         createReporter();
         for (int i = 0; i < 4; i++) {
             send(i);
-            Thread.sleep(200);
         }
-        assertThat(server.awaitCalls(2, 10_000)).isTrue();
-        Thread.sleep(300);
+        // Refused requests are not tried again: once all four are counted, none is in flight.
+        assertThat(awaitUntil(() -> process.events.dropped.get() == 4)).isTrue();
+        assertThat(awaitUntil(() -> !log.at(Level.WARN).isEmpty())).isTrue();
+        assertThat(process.events.exported.get()).isZero();
         assertThat(server.events()).isEmpty();
         assertThat(log.at(Level.WARN))
                 .singleElement()

@@ -22,6 +22,7 @@ import dev.flinkmetrics.skywalking.testing.LogCapture;
 import dev.flinkmetrics.skywalking.testing.TestGroups;
 import dev.flinkmetrics.skywalking.testing.swevent.Event;
 import dev.flinkmetrics.skywalking.testing.swevent.Type;
+import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,10 +62,13 @@ class SkyWalkingEventReporterTest {
         }
     }
 
+    private final PluginProcess process = new PluginProcess();
+
     private EventReporter reporter(String... keyValues) {
         Properties options = TestGroups.properties("endpoint", server.endpoint());
         options.putAll(TestGroups.properties(keyValues));
-        EventReporter reporter = new SkyWalkingEventReporterFactory().createEventReporter(options);
+        EventReporter reporter =
+                new SkyWalkingEventReporterFactory(process).createEventReporter(options);
         reporters.add(reporter);
         reporter.open(new MetricConfig());
         return reporter;
@@ -81,7 +85,7 @@ class SkyWalkingEventReporterTest {
     @Test
     void aRestartIsOneEventFromRestartingUntilRunningAgain() throws Exception {
         EventReporter reporter = reporter("cluster", "prod", "layer", "general");
-        assertThat(NativeEvents.active()).isTrue();
+        assertThat(process.nativeEventsActive()).isTrue();
         reporter.notifyOfAddedEvent(
                 jobEvent("JobStatusChangeEvent", 1000)
                         .setAttribute("newJobStatus", "RESTARTING")
@@ -147,7 +151,7 @@ class SkyWalkingEventReporterTest {
         assertThat(running.getEndTime()).isEqualTo(5000);
 
         reporter.close();
-        assertThat(NativeEvents.active()).isFalse();
+        assertThat(process.nativeEventsActive()).isFalse();
         assertThat(log.at(Level.WARN)).isEmpty();
         assertThat(log.at(Level.INFO))
                 .filteredOn(m -> m.contains("sending events with endpoint=" + server.endpoint()))
@@ -318,5 +322,29 @@ class SkyWalkingEventReporterTest {
                             + "] "
                             + e.getMessage());
         }
+    }
+
+    @Test
+    void anEventThatCannotBeReadIsCountedAsDropped() {
+        EventReporter reporter = reporter("cluster", "prod");
+        org.apache.flink.events.Event unreadable =
+                new EventBuilder(SkyWalkingEventReporterTest.class, "Broken")
+                        .setObservedTsMillis(1)
+                        .build();
+        org.apache.flink.events.Event broken =
+                (org.apache.flink.events.Event)
+                        java.lang.reflect.Proxy.newProxyInstance(
+                                getClass().getClassLoader(),
+                                new Class<?>[] {org.apache.flink.events.Event.class},
+                                (proxy, method, args) -> {
+                                    if (method.getName().equals("getAttributes")) {
+                                        throw new IllegalStateException("unreadable");
+                                    }
+                                    return method.invoke(unreadable, args);
+                                });
+        reporter.notifyOfAddedEvent(broken);
+        reporter.notifyOfAddedEvent(broken);
+        assertThat(process.events.dropped.get()).isEqualTo(2);
+        assertThat(log.at(Level.WARN)).singleElement().asString().contains("could not be read");
     }
 }

@@ -21,12 +21,11 @@ import dev.flinkmetrics.skywalking.testing.ReporterHarness;
 import dev.flinkmetrics.skywalking.testing.TestGroups;
 import dev.flinkmetrics.skywalking.testing.swevent.Event;
 import dev.flinkmetrics.skywalking.testing.swevent.Type;
-import dev.flinkmetrics.skywalking.transport.BatchCounters;
+import dev.flinkmetrics.skywalking.transport.ExportCounters;
 import io.grpc.Status;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.flink.metrics.Gauge;
@@ -195,11 +194,13 @@ class DerivedEventsTest {
     void withoutDeriveEventsNothingIsDerived() throws Exception {
         SkyWalkingMetricReporter reporter =
                 reporter("endpoint", server.endpoint(), "derive-events", "false");
-        assertThat(reporter.deriver()).isNull();
+        assertThat(reporter.listener()).isNull();
         status = "RUNNING";
         taskManagers.set(1);
         reporter.report();
-        Thread.sleep(500);
+        assertThat(reporter.awaitExport(10_000)).isTrue();
+        assertThat(harness.process().events.exported.get() + harness.process().events.dropped.get())
+                .isZero();
         assertThat(server.calls()).isZero();
     }
 
@@ -207,7 +208,7 @@ class DerivedEventsTest {
     void theNativeKindsAreNotDerivedWhileTheEventReporterIsOpen() throws Exception {
         SkyWalkingMetricReporter reporter = reporter("endpoint", server.endpoint());
         org.apache.flink.events.reporter.EventReporter events =
-                new dev.flinkmetrics.skywalking.SkyWalkingEventReporterFactory()
+                new dev.flinkmetrics.skywalking.SkyWalkingEventReporterFactory(harness.process())
                         .createEventReporter(
                                 TestGroups.properties(
                                         "endpoint", server.endpoint(), "cluster", "x"));
@@ -219,9 +220,12 @@ class DerivedEventsTest {
             taskManagers.set(1);
             reporter.report();
             removeJob(reporter);
-            assertThat(server.awaitEvents(e -> !e.isEmpty(), 10_000)).isTrue();
-            Thread.sleep(500);
-            assertThat(names(server.events())).containsExactly("TaskManagerRegistered");
+            // A marker queued after anything the job's removal could have derived.
+            taskManagers.set(2);
+            reporter.report();
+            assertThat(server.awaitEvents(e -> e.size() >= 2, 10_000)).isTrue();
+            assertThat(names(server.events()))
+                    .containsExactly("TaskManagerRegistered", "TaskManagerRegistered");
         } finally {
             events.close();
         }
@@ -232,13 +236,14 @@ class DerivedEventsTest {
         server.acceptLayers("GENERAL");
         SkyWalkingMetricReporter reporter =
                 reporter("endpoint", server.endpoint(), "layer", "FLINK", "timeout", "1 s");
+        ExportCounters counted = harness.process().events;
         for (int i = 0; i < 5; i++) {
             taskManagers.set(i + 1);
             reporter.report();
-            Thread.sleep(100);
         }
-        assertThat(server.awaitCalls(2, 10_000)).isTrue();
-        Thread.sleep(300);
+        reporter.close(); // sends what is queued: every event is counted from here on
+        assertThat(counted.exported.get()).isZero();
+        assertThat(counted.dropped.get()).isGreaterThanOrEqualTo(5);
         assertThat(server.events()).isEmpty();
         assertThat(harness.log().at(Level.WARN))
                 .filteredOn(m -> m.contains("INVALID_ARGUMENT"))
@@ -250,14 +255,17 @@ class DerivedEventsTest {
         // A receiver that stalls: report() still only reads and queues.
         server.acceptLayers("GENERAL", "FLINK");
         server.delay(3000);
-        long dropped = BatchCounters.EVENTS.dropped.get();
+        long dropped = counted.dropped.get();
+        SkyWalkingMetricReporter stalled =
+                reporter("endpoint", server.endpoint(), "layer", "FLINK", "timeout", "1 s");
         for (int i = 0; i < 20; i++) {
             taskManagers.set(100 + i);
-            long start = System.nanoTime();
-            reporter.report();
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(100);
+            stalled.report();
         }
-        assertThat(BatchCounters.EVENTS.dropped.get()).isGreaterThanOrEqualTo(dropped);
+        stalled.close();
+        // Twenty changes, twenty events at least, each counted: none got through in 1 s.
+        assertThat(counted.exported.get()).isZero();
+        assertThat(counted.dropped.get() - dropped).isGreaterThanOrEqualTo(20);
     }
 
     @Test
@@ -267,16 +275,36 @@ class DerivedEventsTest {
         for (int i = 0; i < 4; i++) {
             taskManagers.set(i + 1);
             reporter.report();
-            Thread.sleep(150);
         }
-        assertThat(server.awaitCalls(2, 10_000)).isTrue();
-        Thread.sleep(300);
+        // Closing sends what is queued and ends every export cycle: none is left to log after.
+        reporter.close();
         assertThat(harness.log().at(Level.WARN))
                 .filteredOn(m -> m.contains("UNIMPLEMENTED"))
                 .singleElement()
                 .asString()
                 .contains("SW_RECEIVER_EVENT")
                 .contains("11800");
+    }
+
+    @Test
+    void aGaugeThatThrowsIsCountedAndLoggedOnce() throws Exception {
+        SkyWalkingMetricReporter reporter = reporter("endpoint", server.endpoint());
+        reporter.notifyOfAddedMetric(
+                (Gauge<Long>)
+                        () -> {
+                            throw new IllegalStateException("boom");
+                        },
+                "failingTime",
+                jobGroup);
+        reporter.report();
+        reporter.report();
+        assertThat(harness.log().at(Level.WARN))
+                .filteredOn(m -> m.contains("are not derived"))
+                .singleElement()
+                .asString()
+                .contains("legacy job")
+                .contains("boom");
+        assertThat(reporter.selfMetrics().readFailures.get()).isEqualTo(2);
     }
 
     private static List<String> names(List<Event> events) {

@@ -57,7 +57,8 @@ class OtlpMetricsEncoderTest {
     }
 
     private List<ExportMetricsServiceRequest> encode(int maxBytes) throws Exception {
-        Series[] snapshot = registry.snapshot(new Series[0], new SeriesRegistry.ReadProblems(), 0);
+        Series[] snapshot = registry.snapshot(new Series[0]);
+        SeriesRegistry.read(snapshot, registry.size(), new SeriesRegistry.ReadProblems(), 0);
         for (int i = 0; i < registry.size(); i++) {
             if (snapshot[i].family.kind == Series.Kind.SUMMARY) {
                 assertThat(snapshot[i].updateQuantiles()).isNull();

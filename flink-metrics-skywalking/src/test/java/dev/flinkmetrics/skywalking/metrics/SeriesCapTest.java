@@ -35,7 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SeriesCapTest {
 
     private static final int CAP = 100;
-    private static final int OWN = 13;
+    private static final int OWN = 15;
     private static final int PROCESS = 10;
     private static final int DASHBOARD = 30;
     private static final int REST = 200;

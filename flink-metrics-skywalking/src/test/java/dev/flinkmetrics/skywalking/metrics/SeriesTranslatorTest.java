@@ -184,18 +184,20 @@ class SeriesTranslatorTest {
 
         // No watermark yet (a source task): no value, and no problem to log.
         SeriesRegistry.ReadProblems problems = new SeriesRegistry.ReadProblems();
-        Series series = registry.snapshot(new Series[0], problems, 1_700_000_005_000L)[0];
+        Series[] snapshot = registry.snapshot(new Series[0]);
+        SeriesRegistry.read(snapshot, 1, problems, 1_700_000_005_000L);
+        Series series = snapshot[0];
         assertThat(series.valueType).isEqualTo(Series.NO_VALUE);
         assertThat(problems.toLog).isEmpty();
 
         watermark[0] = 1_700_000_000_000L;
-        registry.snapshot(new Series[0], problems, 1_700_000_005_000L);
+        SeriesRegistry.read(snapshot, 1, problems, 1_700_000_005_000L);
         assertThat(series.valueType).isEqualTo(Series.LONG_VALUE);
         assertThat(series.longValue).isEqualTo(5_000L);
 
         // The input has ended.
         watermark[0] = Long.MAX_VALUE;
-        registry.snapshot(new Series[0], problems, 1_700_000_005_000L);
+        SeriesRegistry.read(snapshot, 1, problems, 1_700_000_005_000L);
         assertThat(series.valueType).isEqualTo(Series.NO_VALUE);
 
         // Operators keep their watermarks as they are (preset all).

@@ -79,6 +79,11 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
         return lines;
     }
 
+    /** Waits until a line at {@code level} contains {@code text}, at most 10 s. */
+    public boolean await(Level level, String text) throws InterruptedException {
+        return Conditions.awaitUntil(() -> at(level).stream().anyMatch(m -> m.contains(text)));
+    }
+
     public List<String> at(Level level) {
         return lines.stream()
                 .filter(l -> l.level == level)

@@ -103,6 +103,9 @@ public final class OtlpTestServer implements AutoCloseable {
     private volatile boolean serveTraces = true;
     private final EventTestServer.Events events = new EventTestServer.Events();
     private final AtomicInteger calls = new AtomicInteger();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final List<Long> deadlinesMillis = new CopyOnWriteArrayList<>();
+    private final AtomicInteger openConnections = new AtomicInteger();
     private final Object changes = new Object();
     private volatile Status failWith;
     private final AtomicInteger failNextCount = new AtomicInteger();
@@ -147,6 +150,21 @@ public final class OtlpTestServer implements AutoCloseable {
         NettyServerBuilder builder =
                 NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, requestedPort))
                         .maxInboundMessageSize(maxInboundBytes)
+                        .addTransportFilter(
+                                new io.grpc.ServerTransportFilter() {
+                                    @Override
+                                    public io.grpc.Attributes transportReady(
+                                            io.grpc.Attributes attributes) {
+                                        connections.incrementAndGet();
+                                        openConnections.incrementAndGet();
+                                        return attributes;
+                                    }
+
+                                    @Override
+                                    public void transportTerminated(io.grpc.Attributes attributes) {
+                                        openConnections.decrementAndGet();
+                                    }
+                                })
                         .addService(
                                 ServerInterceptors.intercept(new Service(), new HeaderCapture()));
         if (serveTraces) {
@@ -224,6 +242,21 @@ public final class OtlpTestServer implements AutoCloseable {
      */
     public void serveTraces(boolean serve) {
         this.serveTraces = serve;
+    }
+
+    /** The time each call had left when it arrived, by the deadline its client set. */
+    public List<Long> callDeadlinesMillis() {
+        return deadlinesMillis;
+    }
+
+    /** Connections (HTTP/2 transports) clients made to this server, ever. */
+    public int connections() {
+        return connections.get();
+    }
+
+    /** Connections open now. */
+    public int openConnections() {
+        return openConnections.get();
     }
 
     /** Calls of either service, accepted or not. */
@@ -424,6 +457,10 @@ public final class OtlpTestServer implements AutoCloseable {
      * call's headers) and answering {@code ok}.
      */
     private <A> void answer(StreamObserver<A> response, A ok, Consumer<Map<String, String>> keep) {
+        io.grpc.Deadline deadline = Context.current().getDeadline();
+        if (deadline != null) {
+            deadlinesMillis.add(deadline.timeRemaining(TimeUnit.MILLISECONDS));
+        }
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
         calls.incrementAndGet();

@@ -15,6 +15,7 @@ package dev.flinkmetrics.skywalking.testing;
 
 import dev.flinkmetrics.skywalking.SkyWalkingReporterFactory;
 import dev.flinkmetrics.skywalking.metrics.SkyWalkingMetricReporter;
+import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -47,6 +48,13 @@ public final class ReporterHarness implements BeforeEachCallback, AfterEachCallb
     }
 
     /** Starts a plaintext receiver; reporters send to it unless their options say otherwise. */
+    /** The reporters' own process: connections and counts shared with no other test. */
+    private final PluginProcess process = new PluginProcess();
+
+    public PluginProcess process() {
+        return process;
+    }
+
     public static ReporterHarness withReceiver(String... defaultOptions) {
         return new ReporterHarness(true, defaultOptions);
     }
@@ -101,7 +109,7 @@ public final class ReporterHarness implements BeforeEachCallback, AfterEachCallb
         options.putAll(TestGroups.properties(keyValues));
         SkyWalkingMetricReporter reporter =
                 (SkyWalkingMetricReporter)
-                        new SkyWalkingReporterFactory().createMetricReporter(options);
+                        new SkyWalkingReporterFactory(process).createMetricReporter(options);
         reporters.add(reporter);
         MetricConfig config = new MetricConfig();
         config.putAll(options);

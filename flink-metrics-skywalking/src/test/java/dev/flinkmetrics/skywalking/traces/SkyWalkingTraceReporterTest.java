@@ -20,7 +20,6 @@ import com.sun.net.httpserver.HttpServer;
 import dev.flinkmetrics.skywalking.testing.LogCapture;
 import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
 import dev.flinkmetrics.skywalking.testing.ReporterHarness;
-import dev.flinkmetrics.skywalking.transport.BatchCounters;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -73,7 +72,7 @@ class SkyWalkingTraceReporterTest {
 
     @Test
     void aCheckpointSpanTreeArrivesAsOneTraceUnderTheClustersService() throws Exception {
-        long exported = BatchCounters.SPANS.exported.get();
+        long exported = reporters.process.spans.exported.get();
         SkyWalkingTraceReporter reporter = reporter();
         reporter.notifyOfAddedSpan(TraceReporters.checkpoint(7, 2));
 
@@ -105,7 +104,7 @@ class SkyWalkingTraceReporterTest {
 
         reporter.close();
         // One Flink span tree is one item of the exporter, whatever its children.
-        assertThat(BatchCounters.SPANS.exported.get() - exported).isEqualTo(1);
+        assertThat(reporters.process.spans.exported.get() - exported).isEqualTo(1);
         assertThat(log.at(Level.WARN)).isEmpty();
     }
 
@@ -177,7 +176,7 @@ class SkyWalkingTraceReporterTest {
 
     @Test
     void aSpanThatCannotBeReadIsSkippedCountedAndLoggedOnce() throws Exception {
-        long dropped = BatchCounters.SPANS.dropped.get();
+        long dropped = reporters.process.spans.dropped.get();
         SkyWalkingTraceReporter reporter = reporter();
         Span broken =
                 new SimpleSpan("scope", "Broken", 0, 0, new HashMap<>(), Collections.emptyList()) {
@@ -201,7 +200,7 @@ class SkyWalkingTraceReporterTest {
 
         assertThat(server.awaitSpans(spans -> spans.size() == 1, 10_000)).isTrue();
         assertThat(server.spans().get(0).getName()).isEqualTo("Checkpoint");
-        assertThat(BatchCounters.SPANS.dropped.get() - dropped).isEqualTo(3);
+        assertThat(reporters.process.spans.dropped.get() - dropped).isEqualTo(3);
         assertThat(log.at(Level.WARN))
                 .singleElement()
                 .asString()

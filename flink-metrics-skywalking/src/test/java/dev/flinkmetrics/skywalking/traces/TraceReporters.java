@@ -15,6 +15,7 @@ package dev.flinkmetrics.skywalking.traces;
 
 import dev.flinkmetrics.skywalking.SkyWalkingTraceReporterFactory;
 import dev.flinkmetrics.skywalking.testing.TestGroups;
+import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,11 +33,14 @@ final class TraceReporters implements AutoCloseable {
 
     private final List<SkyWalkingTraceReporter> reporters = new ArrayList<>();
 
+    /** The reporters' own process: counts start at zero. */
+    final PluginProcess process = new PluginProcess();
+
     SkyWalkingTraceReporter create(String... keyValues) {
         Properties options = TestGroups.properties(keyValues);
         SkyWalkingTraceReporter reporter =
                 (SkyWalkingTraceReporter)
-                        new SkyWalkingTraceReporterFactory().createTraceReporter(options);
+                        new SkyWalkingTraceReporterFactory(process).createTraceReporter(options);
         reporters.add(reporter);
         MetricConfig config = new MetricConfig();
         config.putAll(options);

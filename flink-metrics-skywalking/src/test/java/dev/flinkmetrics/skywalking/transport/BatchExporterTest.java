@@ -13,14 +13,15 @@
  */
 package dev.flinkmetrics.skywalking.transport;
 
+import static dev.flinkmetrics.skywalking.testing.Conditions.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,10 +31,9 @@ import org.junit.jupiter.api.Test;
  */
 class BatchExporterTest {
 
-    /** Keeps what it is sent and counts how often it gave back its resources. */
+    /** Keeps what it is sent and counts how often it was closed. */
     private static final class RecordingSender implements Sender {
         final List<String> sent = new CopyOnWriteArrayList<>();
-        final AtomicInteger released = new AtomicInteger();
         final AtomicInteger closed = new AtomicInteger();
 
         @Override
@@ -47,12 +47,7 @@ class BatchExporterTest {
         }
 
         @Override
-        public void release() {
-            released.incrementAndGet();
-        }
-
-        @Override
-        public void close() {
+        public void close(long deadlineNanos) {
             closed.incrementAndGet();
         }
     }
@@ -64,28 +59,28 @@ class BatchExporterTest {
     }
 
     @Test
-    void anIdleExporterEndsItsThreadAndTheNextItemStartsOne() throws Exception {
+    void anIdleExporterEndsItsThreadButKeepsItsConnection() throws Exception {
         RecordingSender sender = new RecordingSender();
-        BatchCounters counters = new BatchCounters();
+        ExportCounters counters = new ExportCounters();
         BatchExporter<String> exporter = exporter(sender, counters);
         try {
-            assertThat(exporter.running()).as("no thread before the first item").isFalse();
+            assertThat(running(exporter)).as("no thread before the first item").isFalse();
             exporter.offer("first");
-            assertThat(await(() -> sender.sent.contains("first"))).isTrue();
-            assertThat(exporter.running()).isTrue();
+            assertThat(awaitUntil(() -> sender.sent.contains("first"))).isTrue();
+            assertThat(running(exporter)).isTrue();
 
-            assertThat(await(() -> !exporter.running())).as("thread ended when idle").isTrue();
-            assertThat(sender.released.get()).isEqualTo(1);
+            assertThat(awaitUntil(() -> !running(exporter))).as("thread ended when idle").isTrue();
+            assertThat(sender.closed.get()).as("the connection stays").isZero();
             assertThat(exporterThreads()).isZero();
 
             exporter.offer("second");
-            assertThat(await(() -> sender.sent.contains("second"))).isTrue();
+            assertThat(awaitUntil(() -> sender.sent.contains("second"))).isTrue();
             assertThat(counters.exported.get()).isEqualTo(2);
             assertThat(counters.dropped.get()).isZero();
         } finally {
-            exporter.close();
+            exporter.close(deadline());
         }
-        assertThat(exporter.running()).isFalse();
+        assertThat(running(exporter)).isFalse();
         assertThat(sender.closed.get()).isEqualTo(1);
         assertThat(exporter.offer("after close")).isFalse();
     }
@@ -93,15 +88,52 @@ class BatchExporterTest {
     @Test
     void closeSendsWhatIsQueuedEvenWithNoThreadRunning() throws Exception {
         RecordingSender sender = new RecordingSender();
-        BatchExporter<String> exporter = exporter(sender, new BatchCounters());
+        BatchExporter<String> exporter = exporter(sender, new ExportCounters());
         exporter.offer("a");
         exporter.offer("b");
-        exporter.close();
+        exporter.close(deadline());
         assertThat(sender.sent).containsExactly("a", "b");
     }
 
+    @Test
+    void anItemOfferedWhileClosingIsCountedOnce() throws Exception {
+        // Offers race close on two threads; every item must end up exported or dropped, once.
+        for (int round = 0; round < 200; round++) {
+            RecordingSender sender = new RecordingSender();
+            ExportCounters counters = new ExportCounters();
+            BatchExporter<String> exporter = exporter(sender, counters);
+            AtomicInteger offered = new AtomicInteger();
+            CountDownLatch started = new CountDownLatch(1);
+            Thread offering =
+                    new Thread(
+                            () -> {
+                                started.countDown();
+                                for (int i = 0; i < 200; i++) {
+                                    exporter.offer("item " + i);
+                                    offered.incrementAndGet();
+                                }
+                            });
+            offering.start();
+            started.await();
+            exporter.close(deadline());
+            offering.join();
+            assertThat(exporter.isEmpty()).as("round %d: nothing left queued", round).isTrue();
+            assertThat(counters.exported.get() + counters.dropped.get())
+                    .as("round %d", round)
+                    .isEqualTo(offered.get());
+        }
+    }
+
+    private static long deadline() {
+        return System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    }
+
+    private static boolean running(BatchExporter<?> exporter) {
+        return exporter.lifecycle().running();
+    }
+
     /** Up to 16 items, a 1 s timeout, idle after 300 ms. */
-    private static BatchExporter<String> exporter(RecordingSender sender, BatchCounters counters) {
+    private static BatchExporter<String> exporter(RecordingSender sender, ExportCounters counters) {
         return new BatchExporter<>(
                 "items",
                 16,
@@ -117,16 +149,5 @@ class BatchExporterTest {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().endsWith("-items-exporter"))
                 .count();
-    }
-
-    private static boolean await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return false;
     }
 }

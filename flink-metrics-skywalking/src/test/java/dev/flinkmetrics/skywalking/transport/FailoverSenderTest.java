@@ -14,6 +14,7 @@
 package dev.flinkmetrics.skywalking.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.flinkmetrics.skywalking.config.ConnectionSettings;
 import dev.flinkmetrics.skywalking.config.OptionReader;
@@ -26,7 +27,10 @@ import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -72,6 +76,48 @@ class FailoverSenderTest {
         return port;
     }
 
+    @Test
+    void creatingTheSenderResolvesNothingTheFirstSendDoes() throws Exception {
+        int port = startPods(2);
+        dns.set(addresses(1, 2));
+        AtomicInteger resolved = new AtomicInteger();
+        sender =
+                sender(
+                        port,
+                        TimeUnit.SECONDS.toNanos(30),
+                        made -> made,
+                        host -> {
+                            resolved.incrementAndGet();
+                            return dns.get();
+                        });
+        // Flink's thread creates the reporter: a slow DNS must not hold it.
+        assertThat(resolved.get()).isZero();
+        sender.send(REQUEST, REQUEST.length, deadline());
+        assertThat(resolved.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aSendAfterCloseMakesNoSenderThatNothingWouldClose() throws Exception {
+        int port = startPods(1);
+        dns.set(addresses(1));
+        List<Sender> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+        sender =
+                sender(
+                        port,
+                        TimeUnit.SECONDS.toNanos(30),
+                        s -> {
+                            made.add(s);
+                            return s;
+                        },
+                        host -> dns.get());
+        // The export thread sends as close runs on another thread.
+        sender.close(deadline());
+        assertThatThrownBy(() -> sender.send(REQUEST, REQUEST.length, deadline()))
+                .isInstanceOf(ExportException.class);
+        assertThat(made).isEmpty();
+        assertThat(process.openChannels()).isZero();
+    }
+
     private static InetAddress[] addresses(int... lastOctets) throws Exception {
         InetAddress[] ips = new InetAddress[lastOctets.length];
         for (int i = 0; i < ips.length; i++) {
@@ -80,19 +126,41 @@ class FailoverSenderTest {
         return ips;
     }
 
+    private final PluginProcess process = new PluginProcess();
+
+    private GrpcSender grpc(ConnectionSettings connection, Credentials credentials, Node node) {
+        return new GrpcSender(connection, METRICS, node, credentials, process.channels, null);
+    }
+
+    private static ConnectionSettings settings(int port) {
+        return ConnectionSettings.read(
+                new OptionReader(
+                        TestGroups.properties(
+                                "endpoint", "http://oap-headless.skywalking:" + port)));
+    }
+
     private FailoverSender sender(int port, long resolveEveryNanos) {
-        ConnectionSettings connection =
-                ConnectionSettings.read(
-                        new OptionReader(
-                                TestGroups.properties(
-                                        "endpoint", "http://oap-headless.skywalking:" + port)));
+        return sender(
+                port,
+                resolveEveryNanos,
+                made -> made,
+                host -> host.equals("oap-headless.skywalking") ? dns.get() : new InetAddress[0]);
+    }
+
+    /** A sender over gRPC senders, each handed to {@code onMade}, resolving with {@code dns}. */
+    private FailoverSender sender(
+            int port,
+            long resolveEveryNanos,
+            UnaryOperator<Sender> onMade,
+            Function<String, InetAddress[]> dns) {
+        ConnectionSettings connection = settings(port);
         Credentials credentials = new Credentials(connection);
         return new FailoverSender(
                 connection,
                 METRICS,
                 credentials,
-                node -> new GrpcSender(connection, METRICS, node, credentials, null),
-                host -> host.equals("oap-headless.skywalking") ? dns.get() : new InetAddress[0],
+                node -> onMade.apply(grpc(connection, credentials, node)),
+                dns,
                 resolveEveryNanos);
     }
 

@@ -16,19 +16,9 @@ package dev.flinkmetrics.skywalking.transport;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.annotation.Internal;
 
-/**
- * What a {@link BatchExporter} did with its items, since the process started. One instance per
- * signal for the whole process, so the metric reporter can send the trace and event reporters'
- * counts as its own series, whichever of them Flink created.
- */
+/** What the exports of one signal did with its items since the process started. */
 @Internal
-public final class BatchCounters {
-
-    /** Spans of the trace reporter. */
-    public static final BatchCounters SPANS = new BatchCounters();
-
-    /** Events of the event reporter and of the events derived from metrics. */
-    public static final BatchCounters EVENTS = new BatchCounters();
+public final class ExportCounters {
 
     /** Items the receiver accepted. */
     public final AtomicLong exported = new AtomicLong();
@@ -36,8 +26,6 @@ public final class BatchCounters {
     /** Items not sent: the queue was full, the receiver failed or refused, or closing ran out. */
     public final AtomicLong dropped = new AtomicLong();
 
-    /** Requests that failed. */
+    /** Requests that failed or were refused. */
     public final AtomicLong failedRequests = new AtomicLong();
-
-    BatchCounters() {}
 }
