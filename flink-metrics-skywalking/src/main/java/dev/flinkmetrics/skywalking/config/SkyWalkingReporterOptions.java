@@ -188,8 +188,9 @@ public final class SkyWalkingReporterOptions {
                     "layer",
                     "FLINK",
                     "SkyWalking layer of the events sent. `FLINK` (OAP 10.3 and later) puts them on"
-                            + " the Flink dashboards; older OAPs have no such layer and refuse those"
-                            + " events, so set `GENERAL` there.",
+                            + " the Flink dashboards; an older OAP has no such layer and keeps those"
+                            + " events with layer `UNDEFINED`, off its General Service pages, so set"
+                            + " `GENERAL` there.",
                     Signal.METRICS,
                     Signal.EVENTS);
 

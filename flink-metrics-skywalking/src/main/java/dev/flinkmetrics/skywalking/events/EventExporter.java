@@ -72,10 +72,10 @@ public final class EventExporter {
                         "the event receiver enabled (SW_RECEIVER_EVENT, on by default)")
                 .withHttpContentType("application/json")
                 .withInvalidHint(
-                        "The OAP refused the events as invalid. OAPs before 10.3 have no FLINK"
-                                + " layer and refuse every event that carries it: set "
+                        "The OAP refused the events as invalid; it refuses an event without a"
+                                + " layer: check "
                                 + signal.key(SkyWalkingReporterOptions.LAYER)
-                                + " to GENERAL there.");
+                                + ", and the OAP's log for why.");
     }
 
     /**

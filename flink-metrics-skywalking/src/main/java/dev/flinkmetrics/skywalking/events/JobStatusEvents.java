@@ -22,9 +22,15 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Job status events that last: RESTARTING, FAILING and CANCELLING start an event that ends, with
- * the same uuid, at the job's next status. Every other status is an event that starts and ends at
+ * Job status events that last: RESTARTING, FAILING and CANCELLING last until the job's next status,
+ * and are sent once, then, with both times. Every other status is an event that starts and ends at
  * once. Thread-safe.
+ *
+ * <p>Not sent twice (at the start without an end, then with the same uuid and the end), though
+ * SkyWalking's event protocol allows it: OAP 10.3 and later keep events as records whose id is the
+ * start time and the uuid, so the second report collides with the first (on PostgreSQL and MySQL a
+ * duplicate key, logged as an ERROR by the OAP, and the end is lost) instead of completing it as
+ * OAP 10.1 and 10.2 did.
  */
 final class JobStatusEvents {
 
@@ -40,21 +46,20 @@ final class JobStatusEvents {
     private final Map<String, SkyWalkingEvent> open = new HashMap<>();
 
     /**
-     * The job changed to {@code status}: ends its lasting event, if any, and sends {@code event}
-     * (started, when the status lasts; started and ended, otherwise).
+     * The job changed to {@code status}: sends its lasting event, if any, ended now, and sends
+     * {@code event} started and ended at once, unless the status lasts: then it waits for its end.
      */
     synchronized void changed(
             String job, String status, SkyWalkingEvent event, Consumer<SkyWalkingEvent> send) {
         end(job, event.startTime, send);
         if (LASTING.contains(status)) {
             open.put(job, event);
-            send.accept(event);
         } else {
             send.accept(event.endedAt(event.startTime));
         }
     }
 
-    /** The job is gone: ends its lasting event, if any. */
+    /** The job is gone: sends its lasting event, if any, ended at {@code time}. */
     synchronized void end(String job, long time, Consumer<SkyWalkingEvent> send) {
         SkyWalkingEvent lasting = open.remove(job);
         if (lasting != null) {

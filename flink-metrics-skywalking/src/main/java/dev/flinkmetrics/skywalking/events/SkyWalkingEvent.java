@@ -20,7 +20,7 @@ import org.apache.flink.annotation.Internal;
 
 /**
  * One SkyWalking event, ready to send: copied out of Flink's objects, immutable. An event that
- * lasts is sent twice with the same uuid, first without an end time, then with it.
+ * lasts is sent once, when it has ended ({@link JobStatusEvents} says why).
  */
 @Internal
 public final class SkyWalkingEvent {

@@ -114,7 +114,7 @@ class EventReporterFaultsTest {
     }
 
     @Test
-    void aRefusedLayerIsOneWarningSayingToSetLayer() throws Exception {
+    void aRefusedLayerIsOneWarningNamingTheLayerOption() throws Exception {
         server.acceptLayers("GENERAL");
         createReporter();
         for (int i = 0; i < 4; i++) {
@@ -129,6 +129,6 @@ class EventReporterFaultsTest {
                 .singleElement()
                 .asString()
                 .contains("INVALID_ARGUMENT")
-                .contains("set events.reporter.<name>.layer to GENERAL");
+                .contains("check events.reporter.<name>.layer");
     }
 }

@@ -101,7 +101,7 @@ class SkyWalkingEventReporterTest {
                         .setAttribute("newJobStatus", "RUNNING")
                         .build());
 
-        assertThat(server.awaitEvents(e -> e.size() >= 4, 10_000)).isTrue();
+        assertThat(server.awaitEvents(e -> e.size() >= 3, 10_000)).isTrue();
         List<Event> events = server.events();
         print(events);
         assertThat(events)
@@ -124,14 +124,12 @@ class SkyWalkingEventReporterTest {
                 events.stream()
                         .filter(e -> "RESTARTING".equals(e.getParametersMap().get("newJobStatus")))
                         .collect(Collectors.toList());
-        assertThat(restarting).hasSize(2);
-        assertThat(restarting.get(0).getUuid()).isEqualTo(restarting.get(1).getUuid());
+        // Sent once, when it ended: OAP 10.3+ would not complete a second report of one uuid.
+        assertThat(restarting).hasSize(1);
         assertThat(restarting.get(0).getName()).isEqualTo("JobStatusChange");
         assertThat(restarting.get(0).getMessage()).isEqualTo("Job orders job is RESTARTING");
         assertThat(restarting.get(0).getStartTime()).isEqualTo(1000);
-        assertThat(restarting.get(0).getEndTime()).isZero();
-        assertThat(restarting.get(1).getStartTime()).isEqualTo(1000);
-        assertThat(restarting.get(1).getEndTime()).isEqualTo(5000);
+        assertThat(restarting.get(0).getEndTime()).isEqualTo(5000);
 
         Event failure = only(events, "JobFailure");
         assertThat(failure.getType()).isEqualTo(Type.Error);

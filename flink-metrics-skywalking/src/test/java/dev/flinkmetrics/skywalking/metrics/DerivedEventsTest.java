@@ -146,14 +146,12 @@ class DerivedEventsTest {
                 .containsExactly(
                         "JobStatusChange", // RUNNING
                         "TaskManagerRegistered",
-                        "JobStatusChange", // RESTARTING, started
                         "JobRestart",
-                        "JobStatusChange", // RESTARTING, ended
+                        "JobStatusChange", // RESTARTING, sent when it ends
                         "JobStatusChange", // RUNNING
                         "Checkpoint",
                         "TaskManagerLost",
-                        "JobStatusChange", // CANCELLING, started
-                        "JobStatusChange", // CANCELLING, ended
+                        "JobStatusChange", // CANCELLING, sent when the job is gone
                         "JobEnded");
         assertThat(events)
                 .allSatisfy(
@@ -171,19 +169,24 @@ class DerivedEventsTest {
                 .filteredOn(e -> e.getName().startsWith("TaskManager"))
                 .allSatisfy(e -> assertThat(e.getSource().getEndpoint()).isEmpty());
 
-        Event restart = events.get(3);
+        Event restart = events.get(2);
         assertThat(restart.getType()).isEqualTo(Type.Error);
         assertThat(restart.getMessage())
                 .isEqualTo("Job legacy job restarted after a failure (1 restarts in all)");
-        assertThat(events.get(2).getUuid()).isEqualTo(events.get(4).getUuid());
-        assertThat(events.get(2).getEndTime()).isZero();
-        assertThat(events.get(4).getEndTime()).isGreaterThanOrEqualTo(events.get(2).getStartTime());
-        assertThat(events.get(6).getType()).isEqualTo(Type.Error);
-        assertThat(events.get(6).getMessage())
+        // RESTARTING lasts: one event, sent once it ended, from RESTARTING until RUNNING.
+        Event restarting = events.get(3);
+        assertThat(restarting.getMessage()).isEqualTo("Job legacy job is RESTARTING");
+        assertThat(restarting.getEndTime()).isPositive();
+        assertThat(restarting.getStartTime()).isLessThanOrEqualTo(restarting.getEndTime());
+        assertThat(restarting.getEndTime()).isEqualTo(events.get(4).getStartTime());
+        assertThat(events.get(5).getType()).isEqualTo(Type.Error);
+        assertThat(events.get(5).getMessage())
                 .isEqualTo("2 checkpoints of job legacy job failed (2 failed in all)");
-        assertThat(events.get(7).getMessage()).isEqualTo("1 TaskManager lost; 1 registered now");
-        assertThat(events.get(7).getType()).isEqualTo(Type.Error);
-        assertThat(events.get(10).getMessage())
+        assertThat(events.get(6).getMessage()).isEqualTo("1 TaskManager lost; 1 registered now");
+        assertThat(events.get(6).getType()).isEqualTo(Type.Error);
+        assertThat(events.get(7).getMessage()).isEqualTo("Job legacy job is CANCELLING");
+        assertThat(events.get(7).getEndTime()).isEqualTo(events.get(8).getStartTime());
+        assertThat(events.get(8).getMessage())
                 .isEqualTo(
                         "Job legacy job ended (its metrics were removed); last status seen:"
                                 + " CANCELLING");
@@ -249,8 +252,8 @@ class DerivedEventsTest {
                 .filteredOn(m -> m.contains("INVALID_ARGUMENT"))
                 .singleElement()
                 .asString()
-                .contains("metrics.reporter.<name>.layer")
-                .contains("GENERAL");
+                .contains("check metrics.reporter.<name>.layer")
+                .contains("the OAP's log");
 
         // A receiver that stalls: report() still only reads and queues.
         server.acceptLayers("GENERAL", "FLINK");
