@@ -303,23 +303,7 @@ class RealOapIT {
         if (line == Line.GENERAL_LAYER) {
             options.setProperty("layer", "GENERAL");
         }
-        org.apache.flink.events.reporter.EventReporter reporter =
-                new dev.flinkmetrics.skywalking.SkyWalkingEventReporterFactory()
-                        .createEventReporter(options);
-        reporter.open(new org.apache.flink.metrics.MetricConfig());
-        try {
-            reporter.notifyOfAddedEvent(
-                    new org.apache.flink.events.EventBuilder(
-                                    RealOapIT.class, "JobStatusChangeEvent")
-                            .setObservedTsMillis(System.currentTimeMillis())
-                            .setSeverity("INFO")
-                            .setAttribute("newJobStatus", "FAILED")
-                            .setAttribute("<job_name>", "orders")
-                            .setAttribute("<job_id>", "0123456789abcdef")
-                            .build());
-        } finally {
-            reporter.close();
-        }
+        sendJobFailedEvent(options);
         checkEventsShow("http", "flink::contract-http", "JobStatusChange", "orders", "FAILED");
         assertThat(oap.problemsSinceReady())
                 .as("OAP errors in %s", oap.log)
@@ -339,23 +323,7 @@ class RealOapIT {
         java.util.Properties options = new java.util.Properties();
         options.setProperty("endpoint", oap.endpoint());
         options.setProperty("cluster", "contract-flink-layer");
-        org.apache.flink.events.reporter.EventReporter reporter =
-                new dev.flinkmetrics.skywalking.SkyWalkingEventReporterFactory()
-                        .createEventReporter(options);
-        reporter.open(new org.apache.flink.metrics.MetricConfig());
-        try {
-            reporter.notifyOfAddedEvent(
-                    new org.apache.flink.events.EventBuilder(
-                                    RealOapIT.class, "JobStatusChangeEvent")
-                            .setObservedTsMillis(System.currentTimeMillis())
-                            .setSeverity("INFO")
-                            .setAttribute("newJobStatus", "FAILED")
-                            .setAttribute("<job_name>", "orders")
-                            .setAttribute("<job_id>", "0123456789abcdef")
-                            .build());
-        } finally {
-            reporter.close();
-        }
+        sendJobFailedEvent(options);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         List<String> layers = new ArrayList<>();
         while (layers.isEmpty() && System.nanoTime() < deadline) {
@@ -382,6 +350,27 @@ class RealOapIT {
         }
         log("an event of layer FLINK, kept by OAP %s with layer %s", oap.release.version, layers);
         assertThat(layers).containsExactly("UNDEFINED");
+    }
+
+    /** Job orders FAILED, through an event reporter of {@code options}, closed after. */
+    private static void sendJobFailedEvent(java.util.Properties options) throws Exception {
+        org.apache.flink.events.reporter.EventReporter reporter =
+                new dev.flinkmetrics.skywalking.SkyWalkingEventReporterFactory()
+                        .createEventReporter(options);
+        reporter.open(new org.apache.flink.metrics.MetricConfig());
+        try {
+            reporter.notifyOfAddedEvent(
+                    new org.apache.flink.events.EventBuilder(
+                                    RealOapIT.class, "JobStatusChangeEvent")
+                            .setObservedTsMillis(System.currentTimeMillis())
+                            .setSeverity("INFO")
+                            .setAttribute("newJobStatus", "FAILED")
+                            .setAttribute("<job_name>", "orders")
+                            .setAttribute("<job_id>", "0123456789abcdef")
+                            .build());
+        } finally {
+            reporter.close();
+        }
     }
 
     /**

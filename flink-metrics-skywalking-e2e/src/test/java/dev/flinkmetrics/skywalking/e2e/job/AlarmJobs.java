@@ -138,19 +138,13 @@ public final class AlarmJobs {
         }
     }
 
-    static final class PacedReader implements SourceReader<Long, NumberSequenceSplit> {
-        private final SourceReader<Long, NumberSequenceSplit> reader;
+    static final class PacedReader extends ForwardingReader {
         private final long nanosPerRecord;
         private long next = System.nanoTime();
 
         PacedReader(SourceReader<Long, NumberSequenceSplit> reader, int perSecond) {
-            this.reader = reader;
+            super(reader);
             this.nanosPerRecord = TimeUnit.SECONDS.toNanos(1) / perSecond;
-        }
-
-        @Override
-        public void start() {
-            reader.start();
         }
 
         @Override
@@ -173,26 +167,6 @@ public final class AlarmJobs {
             }
             return CompletableFuture.runAsync(
                     () -> {}, CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS));
-        }
-
-        @Override
-        public List<NumberSequenceSplit> snapshotState(long checkpointId) {
-            return reader.snapshotState(checkpointId);
-        }
-
-        @Override
-        public void addSplits(List<NumberSequenceSplit> splits) {
-            reader.addSplits(splits);
-        }
-
-        @Override
-        public void notifyNoMoreSplits() {
-            reader.notifyNoMoreSplits();
-        }
-
-        @Override
-        public void close() throws Exception {
-            reader.close();
         }
     }
 

@@ -13,8 +13,6 @@
  */
 package dev.flinkmetrics.skywalking.e2e.job;
 
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FilterFunction;
@@ -100,15 +98,14 @@ public final class ContinuousJob {
     }
 
     /** Counts the records its reader emits and derives the backlog from that count. */
-    static final class BacklogReader implements SourceReader<Long, NumberSequenceSplit> {
-        private final SourceReader<Long, NumberSequenceSplit> reader;
+    static final class BacklogReader extends ForwardingReader {
         // Set here, not in start(): Flink may read the gauges in between.
         private final long startedMillis = System.currentTimeMillis();
         private volatile long emitted;
 
         BacklogReader(
                 SourceReader<Long, NumberSequenceSplit> reader, SourceReaderMetricGroup metrics) {
-            this.reader = reader;
+            super(reader);
             metrics.setPendingRecordsGauge(() -> Math.max(0, produced() - emitted));
             // Event time of the record fetched last: when the producer would have written it.
             metrics.gauge(
@@ -128,11 +125,6 @@ public final class ContinuousJob {
         }
 
         @Override
-        public void start() {
-            reader.start();
-        }
-
-        @Override
         public InputStatus pollNext(ReaderOutput<Long> output) throws Exception {
             // The number sequence's reader emits at most one record per call, and one whenever
             // it answers MORE_AVAILABLE.
@@ -141,31 +133,6 @@ public final class ContinuousJob {
                 emitted++;
             }
             return status;
-        }
-
-        @Override
-        public CompletableFuture<Void> isAvailable() {
-            return reader.isAvailable();
-        }
-
-        @Override
-        public List<NumberSequenceSplit> snapshotState(long checkpointId) {
-            return reader.snapshotState(checkpointId);
-        }
-
-        @Override
-        public void addSplits(List<NumberSequenceSplit> splits) {
-            reader.addSplits(splits);
-        }
-
-        @Override
-        public void notifyNoMoreSplits() {
-            reader.notifyNoMoreSplits();
-        }
-
-        @Override
-        public void close() throws Exception {
-            reader.close();
         }
     }
 
