@@ -375,7 +375,8 @@ class RealOapIT {
 
     /**
      * The project's dashboards, put into config/ui-initialized-templates/custom/ as
-     * docs/skywalking.md says, are loaded at start in the line's layer, beside SkyWalking's own.
+     * docs/skywalking.md says, are loaded at start in the line's layer, beside SkyWalking's own;
+     * the other way, the UI's import, is refused unless SW_ENABLE_UPDATE_UI_TEMPLATE is on.
      */
     @Order(4)
     @Test
@@ -392,6 +393,22 @@ class RealOapIT {
                         "Flink-Project-Cluster " + line.layer + " Service",
                         "Flink-Project-TaskManager " + line.layer + " ServiceInstance",
                         "Flink-Project-Job " + line.layer + " Endpoint");
+        // The UI's import is GraphQL addTemplate, which a default OAP refuses (docs/skywalking.md).
+        org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode added =
+                queries.query(
+                                "mutation($s:NewDashboardSetting!){ addTemplate(setting:$s) {"
+                                        + " status message } }",
+                                "s",
+                                java.util.Map.of(
+                                        "configuration",
+                                        SkyWalkingFiles.templates(line)
+                                                .get(0)
+                                                .get("configuration")
+                                                .toString()))
+                        .get("addTemplate");
+        log("addTemplate on a default OAP: %s", added);
+        assertThat(added.get("status").asBoolean()).isFalse();
+        assertThat(added.get("message").asText()).contains("SW_ENABLE_UPDATE_UI_TEMPLATE");
         if (line == Line.FLINK_LAYER) {
             assertThat(templates)
                     .as("SkyWalking's own Flink dashboards stay")
