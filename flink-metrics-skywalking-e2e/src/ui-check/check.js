@@ -322,7 +322,13 @@ async function jobEvents(page, report, projectCluster, job, shot) {
     "Events",
     `${items.length} events: ${shown || "none"}`,
   );
-  await page.locator(".vue-grid-item").filter({ has: timeline }).screenshot({ path: shot });
+  // The timeline keeps the height it had when it opened; the picture ends below it.
+  const top = await timeline.boundingBox();
+  const drawn = await timeline.locator(".vis-timeline").boundingBox();
+  await page.screenshot({
+    path: shot,
+    clip: { x: top.x, y: top.y, width: top.width, height: drawn.y + drawn.height + 10 - top.y },
+  });
 }
 
 /**

@@ -208,12 +208,16 @@ function readWidgets() {
   return widgets;
 }
 
-/** Height the page needs to show all of its content without its inner scrollbars. */
+/**
+ * Height the window needs to show the whole dashboard without scrolling: the UI scrolls the page
+ * inside its own panel rather than the document. What scrolls inside a widget (a tab's widgets, a
+ * list) keeps its scroll bar, as the user sees it.
+ */
 function contentHeight() {
+  const grid = document.querySelector(".vue-grid-layout") || document.body;
   let extra = 0;
-  for (const el of document.querySelectorAll("*")) {
-    const style = getComputedStyle(el);
-    if (/(auto|scroll)/.test(style.overflowY) && el.scrollHeight > el.clientHeight + 1) {
+  for (let el = grid.parentElement; el; el = el.parentElement) {
+    if (/(auto|scroll)/.test(getComputedStyle(el).overflowY) && el.scrollHeight > el.clientHeight + 1) {
       extra = Math.max(extra, el.scrollHeight - el.clientHeight);
     }
   }
