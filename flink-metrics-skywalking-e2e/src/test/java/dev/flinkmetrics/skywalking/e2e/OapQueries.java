@@ -139,6 +139,74 @@ final class OapQueries {
         return best;
     }
 
+    /** The names of the service's instances seen in the last 15 minutes. */
+    List<String> instances(String service) throws IOException, InterruptedException {
+        List<String> names = new ArrayList<>();
+        String id =
+                query("query($n:String!){ findService(serviceName:$n) { id } }", "n", service)
+                        .path("findService")
+                        .path("id")
+                        .asText("");
+        if (id.isEmpty()) {
+            return names;
+        }
+        for (JsonNode instance :
+                query(
+                                "query($id:ID!,$d:Duration!){ listInstances(serviceId:$id,"
+                                        + " duration:$d) { name } }",
+                                "id",
+                                id,
+                                "d",
+                                lastMinutes(15))
+                        .path("listInstances")) {
+            names.add(instance.get("name").asText());
+        }
+        return names;
+    }
+
+    /** The names of the events of the service's endpoint in the last {@code minutes} minutes. */
+    List<String> eventNames(String service, String endpoint, long minutes)
+            throws IOException, InterruptedException {
+        Map<String, Object> source = new LinkedHashMap<>();
+        source.put("service", service);
+        source.put("endpoint", endpoint);
+        Map<String, Object> paging = new LinkedHashMap<>();
+        paging.put("pageNum", 1);
+        paging.put("pageSize", 50);
+        Map<String, Object> condition = new LinkedHashMap<>();
+        condition.put("source", source);
+        condition.put("time", lastMinutes(minutes));
+        condition.put("paging", paging);
+        List<String> names = new ArrayList<>();
+        for (JsonNode event :
+                query(
+                                "query($c:EventQueryCondition){ queryEvents(condition:$c) {"
+                                        + " events { name } } }",
+                                "c",
+                                condition)
+                        .path("queryEvents")
+                        .path("events")) {
+            names.add(event.get("name").asText());
+        }
+        return names;
+    }
+
+    /** The messages of the alarms the OAP raised in the last {@code minutes} minutes. */
+    List<String> alarmMessages(long minutes) throws IOException, InterruptedException {
+        List<String> messages = new ArrayList<>();
+        for (JsonNode alarm :
+                query(
+                                "query($d:Duration!){ getAlarm(duration:$d,"
+                                        + " paging:{pageNum:1, pageSize:100}) { msgs { message } } }",
+                                "d",
+                                lastMinutes(minutes))
+                        .path("getAlarm")
+                        .path("msgs")) {
+            messages.add(alarm.get("message").asText());
+        }
+        return messages;
+    }
+
     /** The dashboard templates the OAP holds: name, layer and entity of each. */
     List<String> templates() throws IOException, InterruptedException {
         List<String> templates = new ArrayList<>();

@@ -141,14 +141,15 @@ final class SkyWalkingFiles {
 
     /**
      * Every widget expression of a line's templates. A list widget's expressions are evaluated for
-     * each entity it lists (TaskManagers, jobs), the others' for the dashboard's entity.
+     * each entity it lists (TaskManagers, jobs), the others' for the dashboard's entity. Widgets
+     * without expressions (text, the event timeline) have none.
      */
     static List<Expression> expressions(Line line) throws IOException {
         List<Expression> expressions = new ArrayList<>();
         for (JsonNode template : templates(line)) {
             JsonNode configuration = template.get("configuration");
             for (JsonNode widget : configuration.get("children")) {
-                String graph = widget.get("graph").get("type").asText();
+                String graph = widget.path("graph").path("type").asText();
                 String entity =
                         graph.equals("InstanceList")
                                 ? "ServiceInstance"
