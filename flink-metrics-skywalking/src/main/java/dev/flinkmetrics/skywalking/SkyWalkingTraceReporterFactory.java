@@ -83,6 +83,6 @@ public class SkyWalkingTraceReporterFactory implements TraceReporterFactory {
                         new Delivery(sender, "Spans", "spansDropped"),
                         new OtlpTraceEncoder(source, new SecureRandom()),
                         process.spans);
-        return new SkyWalkingTraceReporter(exporter, process.spans, connection.timeoutMillis);
+        return new SkyWalkingTraceReporter(exporter, process, connection.timeoutMillis);
     }
 }

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * of the two failures is logged once.
  */
 @Internal
-public final class SkyWalkingEventReporter implements EventReporter {
+public final class SkyWalkingEventReporter implements EventReporter, PluginProcess.ClosedAtExit {
 
     private static final Logger LOG = LoggerFactory.getLogger(SkyWalkingEventReporter.class);
 
@@ -78,6 +78,8 @@ public final class SkyWalkingEventReporter implements EventReporter {
         }
         if (opened.compareAndSet(false, true)) {
             process.nativeEventsOpened();
+            // Flink never closes an event reporter: the JVM's exit sends what is still queued.
+            process.closeAtExit(this);
         }
     }
 
@@ -127,14 +129,25 @@ public final class SkyWalkingEventReporter implements EventReporter {
      */
     @Override
     public void close() {
+        closeAtExit(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+    }
+
+    /** Sends what is queued until the deadline, and stops; only the first close does anything. */
+    @Override
+    public void closeAtExit(long deadlineNanos) {
         if (closed.getAndSet(true)) {
             return;
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         if (opened.get()) {
             process.nativeEventsClosed();
+            process.closedBeforeExit(this);
         }
-        exporter.close(deadline);
+        exporter.close(deadlineNanos);
         LOG.info("Event reporter for {} closed.", exporter.target());
+    }
+
+    @Override
+    public long timeoutMillis() {
+        return timeoutMillis;
     }
 }

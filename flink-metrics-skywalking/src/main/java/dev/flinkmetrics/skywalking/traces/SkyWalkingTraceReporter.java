@@ -16,6 +16,7 @@ package dev.flinkmetrics.skywalking.traces;
 import dev.flinkmetrics.skywalking.transport.BatchExporter;
 import dev.flinkmetrics.skywalking.transport.ExportCounters;
 import dev.flinkmetrics.skywalking.transport.ExportLifecycle;
+import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * SpanRecord} and offers it to the {@link BatchExporter}, which never blocks. It never throws: a
  * span that cannot be read is skipped, counted as dropped, and logged once.
  */
-public final class SkyWalkingTraceReporter implements TraceReporter {
+public final class SkyWalkingTraceReporter implements TraceReporter, PluginProcess.ClosedAtExit {
 
     private static final Logger LOG = LoggerFactory.getLogger(SkyWalkingTraceReporter.class);
 
@@ -47,26 +48,33 @@ public final class SkyWalkingTraceReporter implements TraceReporter {
     private static final Method GET_CHILDREN = childrenAccessor();
 
     private final BatchExporter<SpanRecord> exporter;
+    private final PluginProcess process;
     private final ExportCounters counters;
     private final long timeoutMillis;
     private final AtomicBoolean unreadableLogged = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
-     * @param counters where a span that cannot be read is counted as dropped: the exporter's
+     * @param process counts a span that cannot be read as dropped, and closes the reporter when the
+     *     JVM exits: Flink never closes it
      * @param timeoutMillis what {@link #close()} may take, plus {@link
      *     ExportLifecycle#GRACE_MILLIS}
      */
     public SkyWalkingTraceReporter(
-            BatchExporter<SpanRecord> exporter, ExportCounters counters, long timeoutMillis) {
+            BatchExporter<SpanRecord> exporter, PluginProcess process, long timeoutMillis) {
         this.exporter = exporter;
-        this.counters = counters;
+        this.process = process;
+        this.counters = process.spans;
         this.timeoutMillis = timeoutMillis;
     }
 
-    /** Everything was configured by the factory. */
+    /** Everything was configured by the factory; the JVM's exit sends what is still queued. */
     @Override
-    public void open(MetricConfig config) {}
+    public void open(MetricConfig config) {
+        if (!closed.get()) {
+            process.closeAtExit(this);
+        }
+    }
 
     @Override
     public void notifyOfAddedSpan(Span span) {
@@ -95,9 +103,21 @@ public final class SkyWalkingTraceReporter implements TraceReporter {
     /** Sends what is queued, within the timeout, and stops. Can be called twice. */
     @Override
     public void close() {
+        closeAtExit(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+    }
+
+    /** Sends what is queued until the deadline, and stops; only the first close does anything. */
+    @Override
+    public void closeAtExit(long deadlineNanos) {
         if (closed.compareAndSet(false, true)) {
-            exporter.close(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+            process.closedBeforeExit(this);
+            exporter.close(deadlineNanos);
         }
+    }
+
+    @Override
+    public long timeoutMillis() {
+        return timeoutMillis;
     }
 
     private static SpanRecord copy(Span span) {

@@ -13,14 +13,21 @@
  */
 package dev.flinkmetrics.skywalking.transport;
 
+import dev.flinkmetrics.skywalking.config.PluginVersion;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.annotation.Internal;
 
 /**
  * What the reporters of this plugin in one process share: the connections to the OAP nodes, the
  * span and event counts (the metric reporter sends them as its own series, whichever reporter
- * counted them), and whether Flink's own events are being reported. Flink's reporters use {@link
- * #get()}; a test makes its own, so it starts from zero and shares nothing with other tests.
+ * counted them), whether Flink's own events are being reported, and the JVM's exit, which closes
+ * the trace and event reporters Flink never closes. Flink's reporters use {@link #get()}; a test
+ * makes its own, so it starts from zero and shares nothing with other tests.
  */
 @Internal
 public final class PluginProcess {
@@ -33,8 +40,12 @@ public final class PluginProcess {
     /** Events of the event reporter and of the events derived from metrics. */
     public final ExportCounters events = new ExportCounters();
 
-    final SharedChannels channels = new SharedChannels();
+    private final ExitHook exit = new ExitHook(PluginVersion.NAME + "-exit", this::exit);
+    final SharedChannels channels = new SharedChannels(exit);
     final HttpDeadlines httpDeadlines = new HttpDeadlines();
+
+    /** The reporters Flink never closes, open now, in the order they opened. */
+    private final Set<ClosedAtExit> closedAtExit = new LinkedHashSet<>();
 
     private final AtomicInteger nativeEventReporters = new AtomicInteger();
 
@@ -57,6 +68,59 @@ public final class PluginProcess {
 
     public void nativeEventsClosed() {
         nativeEventReporters.decrementAndGet();
+    }
+
+    /**
+     * A reporter that Flink never closes (traces, events): a JobManager or TaskManager that stops
+     * just exits, and what the reporter still holds would be lost with the JVM.
+     */
+    public interface ClosedAtExit {
+        /** Sends what waits until the deadline, then stops; returns by the deadline plus grace. */
+        void closeAtExit(long deadlineNanos);
+
+        /** How long one export may take: the exit gives its reporters the longest of these. */
+        long timeoutMillis();
+    }
+
+    /**
+     * Closes {@code reporter} when the JVM exits, unless {@link #closedBeforeExit} says it closed
+     * before: the exit then waits at most the longest {@link ClosedAtExit#timeoutMillis()} of those
+     * still open (plus {@link ExportLifecycle#GRACE_MILLIS} each), and closes the connections last.
+     */
+    public void closeAtExit(ClosedAtExit reporter) {
+        synchronized (closedAtExit) {
+            closedAtExit.add(reporter);
+        }
+        exit.hold(reporter);
+    }
+
+    public void closedBeforeExit(ClosedAtExit reporter) {
+        synchronized (closedAtExit) {
+            closedAtExit.remove(reporter);
+        }
+        exit.release(reporter);
+    }
+
+    /** The JVM's exit: every reporter sends what it holds by one deadline, then channels close. */
+    private void exit() {
+        List<ClosedAtExit> open;
+        synchronized (closedAtExit) {
+            open = new ArrayList<>(closedAtExit);
+        }
+        long timeoutMillis = 0;
+        for (ClosedAtExit reporter : open) {
+            timeoutMillis = Math.max(timeoutMillis, reporter.timeoutMillis());
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        for (ClosedAtExit reporter : open) {
+            reporter.closeAtExit(deadline);
+        }
+        channels.closeAll();
+    }
+
+    /** Whether the JVM's exit has anything to close now; for tests. */
+    boolean exitHookRegistered() {
+        return exit.registered();
     }
 
     /** gRPC channels open now, to any node; for tests. */

@@ -45,8 +45,15 @@ import java.util.concurrent.TimeUnit;
 final class SharedChannels {
 
     private final Map<Key, Shared> channels = new HashMap<>();
+    private final ExitHook exit;
     private EventLoopGroup eventLoop;
-    private Thread shutdownHook;
+
+    /**
+     * @param exit held while a channel is open: the JVM's exit closes what is left
+     */
+    SharedChannels(ExitHook exit) {
+        this.exit = exit;
+    }
 
     /** A channel to {@code node}, shared with every holder of the same node and TLS material. */
     synchronized Lease acquire(ConnectionSettings connection, Node node, SslContext ssl) {
@@ -57,8 +64,7 @@ final class SharedChannels {
                 eventLoop =
                         new NioEventLoopGroup(
                                 1, new DefaultThreadFactory(PluginVersion.NAME + "-grpc", true));
-                shutdownHook = new Thread(this::closeAll, PluginVersion.NAME + "-shutdown");
-                Runtime.getRuntime().addShutdownHook(shutdownHook);
+                exit.hold(this);
             }
             shared = new Shared(build(node, ssl, eventLoop));
             channels.put(key, shared);
@@ -112,7 +118,7 @@ final class SharedChannels {
             if (channels.isEmpty()) {
                 lastLoop = eventLoop;
                 eventLoop = null;
-                removeShutdownHook();
+                exit.release(this);
             }
         }
         shared.channel.shutdownNow();
@@ -129,17 +135,11 @@ final class SharedChannels {
         }
     }
 
-    private void removeShutdownHook() {
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException e) {
-            // The JVM is shutting down: the hook runs anyway.
-        }
-        shutdownHook = null;
-    }
-
-    /** At the JVM's shutdown: closes every channel, for the reporters Flink never closes. */
-    private void closeAll() {
+    /**
+     * At the JVM's exit, after the reporters Flink never closes had their time to send: closes
+     * every channel still open.
+     */
+    void closeAll() {
         List<ManagedChannel> open = new ArrayList<>();
         EventLoopGroup loop;
         synchronized (this) {
@@ -149,6 +149,7 @@ final class SharedChannels {
             channels.clear();
             loop = eventLoop;
             eventLoop = null;
+            exit.release(this);
         }
         for (ManagedChannel channel : open) {
             channel.shutdownNow();
