@@ -25,8 +25,11 @@ import java.util.stream.Collectors;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.legacy.DiscardingSink;
+import org.apache.flink.streaming.util.TestStreamEnvironment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -63,7 +66,7 @@ class EventsMiniClusterTest {
     @Test
     void aFailingRestartingCancelledJobBecomesSkyWalkingEvents() throws Exception {
         try (EventTestServer server = new EventTestServer()) {
-            Configuration conf = new Configuration();
+            Configuration conf = ContractCluster.loopbackConfiguration();
             conf.setString(
                     "metrics.reporter.sw.factory.class",
                     "dev.flinkmetrics.skywalking.SkyWalkingReporterFactory");
@@ -77,24 +80,51 @@ class EventsMiniClusterTest {
             conf.setString("events.reporter.swe.endpoint", server.endpoint());
             conf.setString("events.reporter.swe.cluster", CLUSTER);
             conf.setString("events.reporter.swe.layer", "GENERAL");
-            conf.setString("restart-strategy.type", "fixed-delay");
-            conf.setString("restart-strategy.fixed-delay.attempts", "3");
-            conf.setString("restart-strategy.fixed-delay.delay", "500 ms");
-            conf.setString("execution.checkpointing.interval", "500 ms");
+            Configuration jobConf = new Configuration();
+            jobConf.setString("restart-strategy.type", "fixed-delay");
+            jobConf.setString("restart-strategy.fixed-delay.attempts", "3");
+            jobConf.setString("restart-strategy.fixed-delay.delay", "500 ms");
+            jobConf.setString("execution.checkpointing.interval", "500 ms");
 
-            StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.createLocalEnvironment(1, conf);
-            env.fromSequence(0, Long.MAX_VALUE).map(new FailOnce()).addSink(new DiscardingSink<>());
-            JobClient job = env.executeAsync(JOB_NAME);
+            // A session cluster, closed by the test: it keeps reporting after the job ended.
+            MiniCluster cluster =
+                    new MiniCluster(
+                            new MiniClusterConfiguration.Builder()
+                                    .setConfiguration(conf)
+                                    .setNumTaskManagers(1)
+                                    .setNumSlotsPerTaskManager(1)
+                                    .setCommonBindAddress("127.0.0.1")
+                                    .build());
+            try {
+                cluster.start();
+                TestStreamEnvironment.setAsContext(cluster, 1);
+                StreamExecutionEnvironment env =
+                        StreamExecutionEnvironment.getExecutionEnvironment();
+                env.configure(jobConf);
+                env.fromSequence(0, Long.MAX_VALUE)
+                        .map(new FailOnce())
+                        .addSink(new DiscardingSink<>());
+                JobClient job = env.executeAsync(JOB_NAME);
 
-            assertThat(server.awaitEvents(events -> count(events, "RUNNING") >= 2, 60_000))
-                    .as("running again after the restart: %s", server.events())
-                    .isTrue();
-            job.cancel().get(30, TimeUnit.SECONDS);
-            assertThat(server.awaitEvents(events -> count(events, "CANCELED") >= 1, 30_000))
-                    .as("the cancelled event: %s", server.events())
-                    .isTrue();
-            Thread.sleep(3000); // a few more reports: nothing may be derived twice
+                assertThat(server.awaitEvents(events -> count(events, "RUNNING") >= 2, 60_000))
+                        .as("running again after the restart: %s", server.events())
+                        .isTrue();
+                job.cancel().get(30, TimeUnit.SECONDS);
+                assertThat(server.awaitEvents(events -> count(events, "CANCELED") >= 1, 30_000))
+                        .as("the cancelled event: %s", server.events())
+                        .isTrue();
+                // Three more metric reports (JobManager and TaskManager share one reporter in a
+                // MiniCluster), each deriving over the ended job: nothing may come of them.
+                int reports = server.metricCalls();
+                assertThat(server.awaitMetricCalls(reports + 3, 30_000))
+                        .as("metric reports after the cancel")
+                        .isTrue();
+            } finally {
+                TestStreamEnvironment.unsetAsContext();
+                // Closes the metric reporter, which sends what it derived before it returns:
+                // after this, nothing derived can arrive.
+                cluster.close();
+            }
 
             List<Event> events = server.events();
             System.out.println("Events received from Flink 2.3 (" + events.size() + " messages):");

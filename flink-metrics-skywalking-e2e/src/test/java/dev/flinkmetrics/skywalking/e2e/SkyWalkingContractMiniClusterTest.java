@@ -64,7 +64,9 @@ class SkyWalkingContractMiniClusterTest {
 
     private static final String JM_SERVICE = "flink-jobManager-monitoring";
     private static final String TM_SERVICE = "flink-taskManager-monitoring";
-    private static final long REPORT_INTERVAL_MILLIS = 1000;
+
+    /** The JobManager and two TaskManagers, each with its reporter. */
+    private static final int PROCESSES = 3;
 
     private static OtlpTestServer server;
     private static ContractCluster cluster;
@@ -107,8 +109,8 @@ class SkyWalkingContractMiniClusterTest {
     void reportsWhatSkyWalkingReadsAndForgetsACancelledJob() throws Exception {
         Set<String> expected = ContractNames.expectedHere();
         Set<String> missing = awaitNames(expected, Duration.ofSeconds(60));
-        // Keep reporting a little longer so that counters have several values to compare.
-        Thread.sleep(3 * REPORT_INTERVAL_MILLIS);
+        // A few more reports from each process, so that counters have several values to compare.
+        ReportsBySender.awaitMoreReports(server, PROCESSES, 3, Duration.ofSeconds(60));
 
         List<Received> received = server.received();
         List<Sample> samples = server.samples();
@@ -206,11 +208,9 @@ class SkyWalkingContractMiniClusterTest {
     private void cancelAndCheckSeriesStop() throws Exception {
         job.cancel().get(30, TimeUnit.SECONDS);
         ContractCluster.awaitTerminal(job, Duration.ofSeconds(30));
-        Thread.sleep(3000);
         server.clear();
-        Thread.sleep(3 * REPORT_INTERVAL_MILLIS + 500);
-
-        List<Sample> after = server.samples();
+        List<Sample> after =
+                ReportsBySender.awaitJobForgotten(server, PROCESSES, Duration.ofSeconds(60));
         checkNoSeriesOfJob(after);
         Set<String> stillTaskManagers =
                 after.stream()

@@ -76,7 +76,6 @@ class StandaloneClusterIT {
     private static final String JM_SERVICE = "flink-jobManager-monitoring";
     private static final String TM_SERVICE = "flink-taskManager-monitoring";
     private static final int TASK_MANAGERS = 2;
-    private static final long REPORT_INTERVAL_MILLIS = 1000;
 
     /** A log line of level WARN or ERROR from the plugin's loggers. */
     private static final Pattern PLUGIN_WARNING =
@@ -277,8 +276,8 @@ class StandaloneClusterIT {
             expected.removeIf(n -> n.contains("_GarbageCollector_All_"));
         }
         Set<String> missing = awaitNames(server, flink, expected, Duration.ofSeconds(90));
-        // Keep reporting a little longer so that counters have several values to compare.
-        Thread.sleep(3 * REPORT_INTERVAL_MILLIS);
+        // A few more reports from each process, so that counters have several values to compare.
+        ReportsBySender.awaitMoreReports(server, TASK_MANAGERS + 1, 3, Duration.ofSeconds(60));
         List<Received> received = server.received();
         List<Sample> samples = server.samples();
         Set<String> names = names(samples);
@@ -471,10 +470,10 @@ class StandaloneClusterIT {
     }
 
     private static void checkSeriesStop(OtlpTestServer server) throws Exception {
-        Thread.sleep(3000);
         server.clear();
-        Thread.sleep(3 * REPORT_INTERVAL_MILLIS + 500);
-        List<Sample> after = server.samples();
+        List<Sample> after =
+                ReportsBySender.awaitJobForgotten(
+                        server, TASK_MANAGERS + 1, Duration.ofSeconds(60));
         checkNoSeriesOfJob(after);
         assertThat(
                         after.stream()

@@ -313,6 +313,23 @@ public final class EventTestServer implements AutoCloseable {
         return service.awaitCalls(count, timeoutMillis);
     }
 
+    /** Metric export calls received (each answered, its content not kept). */
+    public int metricCalls() {
+        return metricCalls.get();
+    }
+
+    /** Waits until at least {@code count} metric export calls have arrived. */
+    public boolean awaitMetricCalls(int count, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (metricCalls.get() < count) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
     @Override
     public void close() throws InterruptedException {
         stop();
