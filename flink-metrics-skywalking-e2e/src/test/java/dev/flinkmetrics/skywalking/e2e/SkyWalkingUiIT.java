@@ -90,6 +90,9 @@ class SkyWalkingUiIT {
         assertThat(uiDir.resolve("dist").resolve("index.html"))
                 .as("the built UI (npm run build in %s)", uiDir)
                 .isRegularFile();
+        assertThat(Paths.get(requiredProperty("e2e.ui.chromium")))
+                .as("Chromium for the check (-Dui.chromium)")
+                .isExecutable();
         EmbeddedPostgres postgres = null;
         OapServer oap = null;
         StandaloneFlink flink = null;
@@ -303,6 +306,8 @@ class SkyWalkingUiIT {
                         JOB,
                         "--events-job",
                         RESTARTING,
+                        "--chromium",
+                        requiredProperty("e2e.ui.chromium"),
                         "--out",
                         out.toString()),
                 checkDir,
