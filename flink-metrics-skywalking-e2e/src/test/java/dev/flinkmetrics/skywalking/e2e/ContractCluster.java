@@ -80,6 +80,17 @@ final class ContractCluster {
         conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.parse("16m"));
         conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("16m"));
 
+        MiniCluster miniCluster = startMiniCluster(conf, taskManagers, slots);
+        TestStreamEnvironment.setAsContext(miniCluster, taskManagers * slots);
+        return new ContractCluster(miniCluster);
+    }
+
+    /**
+     * Starts a MiniCluster made from {@code conf}, its components bound to 127.0.0.1; closes it
+     * again when it does not start.
+     */
+    static MiniCluster startMiniCluster(Configuration conf, int taskManagers, int slots)
+            throws Exception {
         MiniCluster miniCluster =
                 new MiniCluster(
                         new MiniClusterConfiguration.Builder()
@@ -94,8 +105,7 @@ final class ContractCluster {
             miniCluster.close();
             throw e;
         }
-        TestStreamEnvironment.setAsContext(miniCluster, taskManagers * slots);
-        return new ContractCluster(miniCluster);
+        return miniCluster;
     }
 
     /**

@@ -26,7 +26,6 @@ import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.legacy.DiscardingSink;
 import org.apache.flink.streaming.util.TestStreamEnvironment;
@@ -87,16 +86,8 @@ class EventsMiniClusterTest {
             jobConf.setString("execution.checkpointing.interval", "500 ms");
 
             // A session cluster, closed by the test: it keeps reporting after the job ended.
-            MiniCluster cluster =
-                    new MiniCluster(
-                            new MiniClusterConfiguration.Builder()
-                                    .setConfiguration(conf)
-                                    .setNumTaskManagers(1)
-                                    .setNumSlotsPerTaskManager(1)
-                                    .setCommonBindAddress("127.0.0.1")
-                                    .build());
+            MiniCluster cluster = ContractCluster.startMiniCluster(conf, 1, 1);
             try {
-                cluster.start();
                 TestStreamEnvironment.setAsContext(cluster, 1);
                 StreamExecutionEnvironment env =
                         StreamExecutionEnvironment.getExecutionEnvironment();

@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
@@ -267,21 +266,7 @@ class MiniClusterFaultsTest {
     }
 
     private static MiniCluster start(Configuration conf) throws Exception {
-        MiniCluster cluster =
-                new MiniCluster(
-                        new MiniClusterConfiguration.Builder()
-                                .setConfiguration(conf)
-                                .setNumTaskManagers(1)
-                                .setNumSlotsPerTaskManager(1)
-                                .setCommonBindAddress("127.0.0.1")
-                                .build());
-        try {
-            cluster.start();
-        } catch (Exception e) {
-            cluster.close();
-            throw e;
-        }
-        return cluster;
+        return ContractCluster.startMiniCluster(conf, 1, 1);
     }
 
     private static String text(LogEvent e) {
