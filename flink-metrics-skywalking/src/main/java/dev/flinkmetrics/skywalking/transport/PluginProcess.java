@@ -85,7 +85,8 @@ public final class PluginProcess {
     /**
      * Closes {@code reporter} when the JVM exits, unless {@link #closedBeforeExit} says it closed
      * before: the exit then waits at most the longest {@link ClosedAtExit#timeoutMillis()} of those
-     * still open (plus {@link ExportLifecycle#GRACE_MILLIS} each), and closes the connections last.
+     * still open (plus {@link ExportLifecycle#GRACE_MILLIS}: they all work to one deadline), and
+     * closes the connections last.
      */
     public void closeAtExit(ClosedAtExit reporter) {
         synchronized (closedAtExit) {
