@@ -15,9 +15,11 @@ package dev.flinkmetrics.skywalking.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flinkmetrics.skywalking.testing.Conditions;
 import dev.flinkmetrics.skywalking.testing.EventTestServer;
 import dev.flinkmetrics.skywalking.testing.swevent.Event;
 import dev.flinkmetrics.skywalking.testing.swevent.Type;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -107,7 +109,10 @@ class EventsMiniClusterTest {
                 // Three more metric reports (JobManager and TaskManager share one reporter in a
                 // MiniCluster), each deriving over the ended job: nothing may come of them.
                 int reports = server.metricCalls();
-                assertThat(server.awaitMetricCalls(reports + 3, 30_000))
+                assertThat(
+                                Conditions.awaitUntil(
+                                        () -> server.metricCalls() >= reports + 3,
+                                        Duration.ofSeconds(30)))
                         .as("metric reports after the cancel")
                         .isTrue();
             } finally {

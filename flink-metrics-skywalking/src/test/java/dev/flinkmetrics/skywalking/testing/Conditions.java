@@ -13,7 +13,7 @@
  */
 package dev.flinkmetrics.skywalking.testing;
 
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 /** Waiting for a condition instead of sleeping for a guess. */
@@ -23,7 +23,13 @@ public final class Conditions {
 
     /** Polls the condition until it holds, at most 10 s; false when it never did. */
     public static boolean awaitUntil(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        return awaitUntil(condition, Duration.ofSeconds(10));
+    }
+
+    /** Polls the condition until it holds, at most {@code timeout}; false when it never did. */
+    public static boolean awaitUntil(BooleanSupplier condition, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 return false;

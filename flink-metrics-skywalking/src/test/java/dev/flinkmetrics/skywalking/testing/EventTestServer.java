@@ -26,6 +26,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -198,14 +199,8 @@ public final class EventTestServer implements AutoCloseable {
 
         /** Waits until at least this many calls have ended, accepted or not. */
         public boolean awaitCalls(int count, long timeoutMillis) throws InterruptedException {
-            long deadline = System.currentTimeMillis() + timeoutMillis;
-            while (calls.get() < count) {
-                if (System.currentTimeMillis() > deadline) {
-                    return false;
-                }
-                Thread.sleep(20);
-            }
-            return true;
+            return Conditions.awaitUntil(
+                    () -> calls.get() >= count, Duration.ofMillis(timeoutMillis));
         }
 
         private void changed() {
@@ -316,18 +311,6 @@ public final class EventTestServer implements AutoCloseable {
     /** Metric export calls received (each answered, its content not kept). */
     public int metricCalls() {
         return metricCalls.get();
-    }
-
-    /** Waits until at least {@code count} metric export calls have arrived. */
-    public boolean awaitMetricCalls(int count, long timeoutMillis) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (metricCalls.get() < count) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(20);
-        }
-        return true;
     }
 
     @Override
