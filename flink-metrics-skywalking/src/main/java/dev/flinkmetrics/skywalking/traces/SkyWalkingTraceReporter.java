@@ -14,7 +14,6 @@
 package dev.flinkmetrics.skywalking.traces;
 
 import dev.flinkmetrics.skywalking.transport.BatchExporter;
-import dev.flinkmetrics.skywalking.transport.ExportCounters;
 import dev.flinkmetrics.skywalking.transport.ExportLifecycle;
 import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import java.lang.reflect.Method;
@@ -49,7 +48,6 @@ public final class SkyWalkingTraceReporter implements TraceReporter, PluginProce
 
     private final BatchExporter<SpanRecord> exporter;
     private final PluginProcess process;
-    private final ExportCounters counters;
     private final long timeoutMillis;
     private final AtomicBoolean unreadableLogged = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -64,7 +62,6 @@ public final class SkyWalkingTraceReporter implements TraceReporter, PluginProce
             BatchExporter<SpanRecord> exporter, PluginProcess process, long timeoutMillis) {
         this.exporter = exporter;
         this.process = process;
-        this.counters = process.spans;
         this.timeoutMillis = timeoutMillis;
     }
 
@@ -83,7 +80,7 @@ public final class SkyWalkingTraceReporter implements TraceReporter, PluginProce
             record = copy(span);
         } catch (RuntimeException | LinkageError e) {
             // Never into Flink's thread: an Error there ends the JobManager.
-            counters.dropped.incrementAndGet();
+            process.spans.dropped.incrementAndGet();
             if (unreadableLogged.compareAndSet(false, true)) {
                 LOG.warn(
                         "Skipping a span that cannot be read; further ones are skipped silently"
