@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -179,12 +180,21 @@ final class SkyWalkingFiles {
         return templates;
     }
 
+    /** OAP 11's Horizon pages: what the install command merges into the FLINK template. */
+    static Path horizonPages() {
+        return Line.OAP_11.dir.resolve("horizon").resolve("flink-project-pages.json");
+    }
+
     /**
-     * Every widget expression of a line's templates. A list widget's expressions are evaluated for
-     * each entity it lists (TaskManagers, jobs), the others' for the dashboard's entity. Widgets
-     * without expressions (text, the event timeline) have none.
+     * Every widget expression of a line's dashboards: the booster templates up to 10.4, Horizon's
+     * pages on 11. A booster list widget's expressions are evaluated for each entity it lists
+     * (TaskManagers, jobs), the others' for the dashboard's entity. Widgets without expressions
+     * (text, the event timeline) have none.
      */
     static List<Expression> expressions(Line line) throws IOException {
+        if (!line.booster()) {
+            return horizonExpressions();
+        }
         List<Expression> expressions = new ArrayList<>();
         for (JsonNode template : templates(line)) {
             JsonNode configuration = template.get("configuration");
@@ -205,6 +215,40 @@ final class SkyWalkingFiles {
                                             entity,
                                             expression.asText()));
                         }
+                    }
+                }
+            }
+        }
+        return expressions;
+    }
+
+    /**
+     * Every widget expression of the Horizon pages, each for the entity of its page's scope
+     * (service, instance, endpoint); a tab widget's expressions are those of its tabs' widgets.
+     */
+    static List<Expression> horizonExpressions() throws IOException {
+        List<Expression> expressions = new ArrayList<>();
+        JsonNode scopes =
+                new ObjectMapper().readTree(horizonPages().toFile()).path("dashboardExtPages");
+        for (Iterator<Map.Entry<String, JsonNode>> it = scopes.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> scope = it.next();
+            String entity =
+                    scope.getKey().equals("instance")
+                            ? "ServiceInstance"
+                            : scope.getKey().equals("endpoint") ? "Endpoint" : "Service";
+            for (JsonNode page : scope.getValue()) {
+                List<JsonNode> widgets = new ArrayList<>();
+                for (JsonNode widget : page.path("widgets")) {
+                    widgets.add(widget);
+                    for (JsonNode tab : widget.path("tabs")) {
+                        tab.path("widgets").forEach(widgets::add);
+                    }
+                }
+                for (JsonNode widget : widgets) {
+                    for (JsonNode expression : widget.path("expressions")) {
+                        expressions.add(
+                                new Expression(
+                                        page.path("id").asText(), entity, expression.asText()));
                     }
                 }
             }
