@@ -26,6 +26,7 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -182,9 +183,25 @@ final class OapServer implements AutoCloseable {
      * operator restarts it; its log goes on in the same file. Call {@link #awaitReady} after.
      */
     void restart() throws IOException {
+        restart(Collections.emptyMap());
+    }
+
+    /** As {@link #restart()}, with these environment variables set anew. */
+    void restart(Map<String, String> environment) throws IOException {
         StandaloneFlink.stop(process);
+        builder.environment().putAll(environment);
         builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         launch();
+    }
+
+    /** The OAP's config/ folder (in its work folder), which it reads at start. */
+    Path config() {
+        return log.getParent().resolve("config");
+    }
+
+    /** An environment variable the OAP was started with; null when not set. */
+    String environment(String name) {
+        return builder.environment().get(name);
     }
 
     /**
@@ -385,7 +402,7 @@ final class OapServer implements AutoCloseable {
 
     /** The release's own alarm-settings.yml, as the OAP reads it at start; "" when it has none. */
     String alarmSettings() throws IOException {
-        Path settings = log.getParent().resolve("config").resolve("alarm-settings.yml");
+        Path settings = config().resolve("alarm-settings.yml");
         return Files.exists(settings) ? read(settings) : "";
     }
 

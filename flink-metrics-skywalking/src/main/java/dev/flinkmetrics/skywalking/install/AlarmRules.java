@@ -84,13 +84,14 @@ final class AlarmRules {
         if (!missing.isEmpty()) {
             out.printf(
                     "  not running: %s%n"
-                            + "  The admin API takes no alarm rules. Give them to the OAP through"
-                            + " its dynamic configuration,%n"
-                            + "  key alarm.default.alarm-settings (java -jar <this jar>"
-                            + " alarm-rules prints them). Not into%n"
-                            + "  config/alarm-settings.yml: at its next start the OAP reads that"
-                            + " file before the rules%n"
-                            + "  installed here, and does not start. See docs/alarms.md.%n",
+                            + "  The admin API takes no alarm rules (java -jar <this jar>"
+                            + " alarm-rules prints them). With the%n"
+                            + "  rules installed at run time they go into the OAP's dynamic"
+                            + " configuration, key%n"
+                            + "  alarm.default.alarm-settings, and not into"
+                            + " config/alarm-settings.yml, which the OAP reads at start%n"
+                            + "  before those rules and then does not start. See"
+                            + " docs/alarms.md.%n",
                     String.join(", ", missing));
         }
     }

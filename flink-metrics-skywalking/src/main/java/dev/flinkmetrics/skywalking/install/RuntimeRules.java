@@ -87,41 +87,48 @@ final class RuntimeRules {
     }
 
     /**
-     * Reads back each rule from the OAP's list: there, active, running on the node that answers,
-     * with the project's content.
+     * Reads back each rule: there, active, with the project's content, and running on the node that
+     * answers. A rule can be there two ways: installed at run time (kept in the OAP's storage), or
+     * as a file of the OAP's config/otel-rules/ read at start (status BUNDLED).
      *
      * @return how many are not
      */
     int check(List<ProjectFiles.Rule> rules) {
+        Map<String, Object> running = new HashMap<>();
         AdminClient.Response list = admin.get("/runtime/rule/list?catalog=" + CATALOG);
         if (list.status != 200) {
             throw new InstallException("listing the OAP's runtime rules failed: " + list.reason());
         }
-        Map<String, Object> rows = new HashMap<>();
         Object items = Json.member(list.json(), "rules");
         if (items instanceof List) {
             for (Object row : (List<?>) items) {
-                rows.put(Json.string(row, "name"), row);
+                running.put(Json.string(row, "name"), row);
             }
         }
         int wrong = 0;
         for (ProjectFiles.Rule rule : rules) {
-            Object row = rows.get(rule.name);
+            Object held = held(rule);
+            String status = Json.string(held, "status");
             String verdict;
-            if (row == null) {
+            if (held == null) {
                 verdict = "MISSING";
-            } else if (!sha256(rule.content).equals(Json.string(row, "contentHash"))) {
+            } else if (!sha256(rule.content).equals(Json.string(held, "contentHash"))) {
                 verdict = "DIFFERS from this jar's (another version's, or edited)";
-            } else if (!"ACTIVE".equals(Json.string(row, "status"))) {
-                verdict = "NOT ACTIVE (" + Json.string(row, "status") + ")";
-            } else if (!"RUNNING".equals(Json.string(row, "localState"))) {
-                verdict = "NOT RUNNING on this node (" + Json.string(row, "localState") + ")";
+            } else if ("BUNDLED".equals(status)) {
+                verdict = "installed (a file of the OAP's config/otel-rules/)";
+            } else if (!"ACTIVE".equals(status)) {
+                verdict = "NOT ACTIVE (" + status + ")";
             } else {
+                Object row = running.get(rule.name);
+                String state = Json.string(row, "localState");
                 String error = Json.string(row, "lastApplyError");
-                verdict =
-                        error == null || error.isEmpty()
-                                ? "installed"
-                                : "installed; last apply error: " + error;
+                if (row != null && !"RUNNING".equals(state)) {
+                    verdict = "NOT RUNNING on this node (" + state + ")";
+                } else if (error != null && !error.isEmpty()) {
+                    verdict = "installed; last apply error: " + error;
+                } else {
+                    verdict = "installed";
+                }
             }
             if (!verdict.startsWith("installed")) {
                 wrong++;
@@ -131,23 +138,36 @@ final class RuntimeRules {
         return wrong;
     }
 
-    /** The rule's content as the OAP holds it, or null when it holds none. */
-    private String stored(ProjectFiles.Rule rule) {
+    /**
+     * The rule as the OAP holds it (status, source, contentHash, content), at run time or as a
+     * file; null when it holds none.
+     */
+    private Object held(ProjectFiles.Rule rule) {
         AdminClient.Response response = admin.get("/runtime/rule?" + query(rule));
         if (response.status == 404) {
             return null;
         }
-        if (response.status != 200) {
+        Object json = response.json();
+        if (response.status != 200 || json == null) {
             throw new InstallException(
                     "reading rule " + CATALOG + "/" + rule.name + " failed: " + response.reason());
         }
-        Object json = response.json();
-        if (json != null && !"ACTIVE".equals(Json.string(json, "status"))) {
+        return json;
+    }
+
+    /** The rule's content as the OAP holds and applies it, or null when it holds none. */
+    private String stored(ProjectFiles.Rule rule) {
+        Object held = held(rule);
+        if (held == null) {
+            return null;
+        }
+        String status = Json.string(held, "status");
+        if (!"ACTIVE".equals(status) && !"BUNDLED".equals(status)) {
             // An inactivated rule is applied again by addOrUpdate: not "unchanged".
             return "";
         }
-        String content = Json.string(json, "content");
-        return content != null ? content : response.body;
+        String content = Json.string(held, "content");
+        return content == null ? "" : content;
     }
 
     private String apply(ProjectFiles.Rule rule, String before, boolean allowStorageChange) {

@@ -36,6 +36,10 @@ import java.util.Map;
 final class AdminTestServer implements AutoCloseable {
 
     final Map<String, String> rules = new LinkedHashMap<>();
+
+    /** Rules the OAP read from its config/otel-rules/ at start (status BUNDLED; not listed). */
+    final Map<String, String> files = new LinkedHashMap<>();
+
     final Map<String, String> templates = new LinkedHashMap<>();
     final List<String> requests = Collections.synchronizedList(new ArrayList<>());
     final List<String> alarmRules = new ArrayList<>();
@@ -88,14 +92,16 @@ final class AdminTestServer implements AutoCloseable {
                 answer(exchange, 200, ruleList());
                 return;
             case "GET /runtime/rule":
-                String held = rules.get(query.get("name"));
+                String name = query.get("name");
+                String held = rules.containsKey(name) ? rules.get(name) : files.get(name);
                 if (held == null) {
-                    answer(exchange, 404, status("not_found", query.get("name"), "no rule"));
+                    answer(exchange, 404, status("not_found", name, "no rule"));
                 } else {
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("catalog", "otel-rules");
-                    row.put("name", query.get("name"));
-                    row.put("status", "ACTIVE");
+                    row.put("name", name);
+                    row.put("status", rules.containsKey(name) ? "ACTIVE" : "BUNDLED");
+                    row.put("contentHash", RuntimeRules.sha256(held));
                     row.put("content", held);
                     answer(exchange, 200, Json.write(row));
                 }
@@ -103,7 +109,9 @@ final class AdminTestServer implements AutoCloseable {
             case "POST /runtime/rule/addOrUpdate":
                 if (refusal != null) {
                     answer(exchange, refusalStatus, refusal);
-                } else if (body.equals(rules.get(query.get("name")))) {
+                } else if (body.equals(rules.get(query.get("name")))
+                        || !rules.containsKey(query.get("name"))
+                                && body.equals(files.get(query.get("name")))) {
                     answer(exchange, 200, status("no_change", query.get("name"), ""));
                 } else {
                     rules.put(query.get("name"), body);

@@ -101,6 +101,22 @@ class InstallTest {
     }
 
     @Test
+    void rulesTheOapReadAsFilesAreTakenAsInstalled() {
+        for (ProjectFiles.Rule rule : ProjectFiles.rules()) {
+            oap.files.put(rule.name, rule.content);
+        }
+        assertThat(run("install", "--skip-pages", "--dry-run", "--admin", oap.address())).isZero();
+        assertThat(out)
+                .doesNotContain("would be added", "would be updated")
+                .contains("Dry run: 0 change(s)");
+        assertThat(run("install", "--skip-pages", "--admin", oap.address())).isZero();
+        assertThat(out).contains("No change: everything was installed already.");
+        assertThat(oap.rules).isEmpty();
+        assertThat(run("check", "--skip-pages", "--admin", oap.address())).as(out).isZero();
+        assertThat(out).contains("installed (a file of the OAP's config/otel-rules/)");
+    }
+
+    @Test
     void aDryRunSendsNothingAndSaysWhatWouldChange() {
         assertThat(run("install", "--dry-run", "--admin", oap.address())).as(err).isZero();
         assertThat(oap.writes()).isEmpty();
