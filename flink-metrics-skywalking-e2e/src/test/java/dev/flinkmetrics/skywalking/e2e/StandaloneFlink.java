@@ -235,6 +235,9 @@ final class StandaloneFlink implements AutoCloseable {
             conf.put("taskmanager.load-balance.mode", "SLOTS");
         }
         conf.put("cluster.registration.error-delay", "1000");
+        // The RPC system has 10 s to start by default; on a machine whose cores other builds keep
+        // busy it took longer, and the JobManager gave up ("Could not create actor system").
+        conf.put("pekko.startup-timeout", "60 s");
         conf.put("rest.address", "127.0.0.1");
         conf.put("rest.bind-address", "127.0.0.1");
         conf.put("rest.port", String.valueOf(freePort()));
