@@ -45,6 +45,11 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
  *       has it collected a fifth of the time. The cluster must stay quiet.
  *   <li>{@code alarm-idle} (a JobManager, two TaskManagers): no job, and the second TaskManager
  *       killed once the JobManager has counted both for over a minute.
+ *   <li>{@code alarm-ends} (a JobManager, a TaskManager with three slots; metric reports once a
+ *       minute): after the OAP has seen two minutes of them, a job that fails for good, one that
+ *       restarts a few times within seconds and is cancelled right after (both, most likely,
+ *       between two reports), and one that is cancelled. The failed-job rule must fire on the first
+ *       only; the cancelled job must stay quiet.
  * </ul>
  *
  * The clusters start together and run while the other checks of RealOapIT go on; {@link
@@ -88,6 +93,10 @@ final class AlarmScenario implements AutoCloseable {
     private static final String FAULTS = "alarm-faults";
     private static final String MEMORY = "alarm-memory";
     private static final String IDLE = "alarm-idle";
+    private static final String ENDS = "alarm-ends";
+
+    /** When the jobs of {@link #ENDS} fail, restart or are cancelled, after the start. */
+    private static final long ENDS_AFTER_MILLIS = TimeUnit.SECONDS.toMillis(150);
 
     private final OapServer oap;
     private final String endpoint;
@@ -99,7 +108,18 @@ final class AlarmScenario implements AutoCloseable {
                     "healthy in flink::" + FAULTS,
                     "flink::" + FAULTS,
                     "tm_1 of flink::" + FAULTS,
-                    "flink::" + MEMORY);
+                    "flink::" + MEMORY,
+                    "cancelled in flink::" + ENDS);
+
+    /** Entities one rule must stay quiet on (others may fire there). */
+    private final Map<String, List<String>> quietFor =
+            Map.of(
+                    "flink_job_failed_rule",
+                    Arrays.asList(
+                            "restarts in flink::" + ENDS,
+                            "restarting in flink::" + FAULTS,
+                            "cancelled in flink::" + ENDS));
+
     private final ScheduledExecutorService scheduler =
             Executors.newSingleThreadScheduledExecutor(
                     r -> {
@@ -125,6 +145,9 @@ final class AlarmScenario implements AutoCloseable {
         expect("flink_cluster_taskmanager_lost_rule", "flink::" + IDLE);
         expect("flink_taskmanager_heap_rule", "tm_1 of flink::" + MEMORY);
         expect("flink_taskmanager_gc_rule", "tm_1 of flink::" + MEMORY);
+        expect("flink_job_failed_rule", "fails in flink::" + ENDS);
+        // Restarts just before the job's end, reported only with its last values.
+        expect("flink_job_restarted_rule", "restarts in flink::" + ENDS);
     }
 
     /**
@@ -179,13 +202,23 @@ final class AlarmScenario implements AutoCloseable {
         idleConfig.put("heartbeat.interval", "2000");
         idleConfig.put("heartbeat.timeout", "10000");
         StandaloneFlink idle = cluster(IDLE, lib, work, logs, pluginJar, idleConfig);
+        Map<String, String> endsConfig = new LinkedHashMap<>(reporterExtra);
+        endsConfig.put("taskmanager.numberOfTaskSlots", "3");
+        // A minute between reports, so that a burst of restarts and the end fall between two.
+        endsConfig.put("metrics.reporter.sw.interval", "60 s");
+        endsConfig.put("restart-strategy.type", "fixed-delay");
+        endsConfig.put("restart-strategy.fixed-delay.attempts", "1000000");
+        endsConfig.put("restart-strategy.fixed-delay.delay", "200 ms");
+        StandaloneFlink ends = cluster(ENDS, lib, work, logs, pluginJar, endsConfig);
 
         faults.start(1);
         memory.start(1);
         idle.start(2);
+        ends.start(1);
         faults.awaitTaskManagers(1, Duration.ofSeconds(180));
         memory.awaitTaskManagers(1, Duration.ofSeconds(180));
         idle.awaitTaskManagers(2, Duration.ofSeconds(180));
+        ends.awaitTaskManagers(1, Duration.ofSeconds(180));
         long idleSince = System.currentTimeMillis();
         provoked("flink_cluster_no_running_job_rule", idleSince);
 
@@ -205,6 +238,27 @@ final class AlarmScenario implements AutoCloseable {
                 }
             }
         }
+        long endAt = System.currentTimeMillis() + ENDS_AFTER_MILLIS;
+        String fails =
+                ends.submit(jobJar, AlarmJobs.class.getName(), 1, "fails", "fails", "" + endAt);
+        String restarts =
+                ends.submit(
+                        jobJar, AlarmJobs.class.getName(), 1, "restarts", "restarts", "" + endAt);
+        String cancelled =
+                ends.submit(jobJar, AlarmJobs.class.getName(), 1, "healthy", "cancelled");
+        for (String id : Arrays.asList(fails, restarts, cancelled)) {
+            ends.awaitJobState(id, "RUNNING", Duration.ofSeconds(120));
+        }
+        scheduler.schedule(
+                () -> {
+                    try {
+                        endJobs(ends, fails, restarts, cancelled, endAt);
+                    } catch (Throwable t) {
+                        scheduledFailure = t;
+                    }
+                },
+                Math.max(0, endAt - System.currentTimeMillis()),
+                TimeUnit.MILLISECONDS);
         String hog =
                 memory.submit(jobJar, AlarmJobs.class.getName(), 1, "memory-hog", "memory_hog");
         memory.awaitJobState(hog, "RUNNING", Duration.ofSeconds(120));
@@ -229,6 +283,37 @@ final class AlarmScenario implements AutoCloseable {
         log(
                 "clusters and jobs running after %d s",
                 (System.currentTimeMillis() - startedMillis) / 1000);
+    }
+
+    /**
+     * At {@code endAt}: waits until the job that fails has failed, and until the restarting one has
+     * restarted and runs again, then cancels it and the third one at once.
+     */
+    private void endJobs(
+            StandaloneFlink ends, String fails, String restarts, String cancelled, long endAt)
+            throws Exception {
+        ends.awaitJobState(fails, "FAILED", Duration.ofSeconds(120));
+        provoked("flink_job_failed_rule", System.currentTimeMillis());
+        long burstOver = endAt + 3000;
+        long deadline = System.currentTimeMillis() + 120_000;
+        String job = "";
+        while (System.currentTimeMillis() < deadline) {
+            job = ends.get("/jobs/" + restarts);
+            if (System.currentTimeMillis() > burstOver && job.contains("\"state\":\"RUNNING\"")) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        ends.cancel(restarts);
+        ends.cancel(cancelled);
+        long cancelledAt = System.currentTimeMillis();
+        expected.get("flink_job_restarted_rule on restarts in flink::" + ENDS).provokedAtMillis =
+                cancelledAt;
+        ends.awaitJobState(restarts, "CANCELED", Duration.ofSeconds(60));
+        ends.awaitJobState(cancelled, "CANCELED", Duration.ofSeconds(60));
+        log(
+                "%s: fails FAILED, restarts cancelled %d ms after its burst began (%s)",
+                ENDS, cancelledAt - endAt, ends.get("/jobs/" + restarts + "/exceptions"));
     }
 
     private StandaloneFlink cluster(
@@ -299,6 +384,9 @@ final class AlarmScenario implements AutoCloseable {
         }
         for (Raised r : all) {
             assertThat(quiet).as("an entity that must stay quiet: %s", r).doesNotContain(r.entity);
+            assertThat(quietFor.getOrDefault(r.rule, List.of()))
+                    .as("an entity this rule must stay quiet on: %s", r)
+                    .doesNotContain(r.entity);
         }
         return report;
     }
@@ -350,11 +438,15 @@ final class AlarmScenario implements AutoCloseable {
     }
 
     private void expect(String rule, String entity) {
-        expected.put(rule, new Expected(rule, entity));
+        expected.put(rule + " on " + entity, new Expected(rule, entity));
     }
 
     private void provoked(String rule, long at) {
-        expected.get(rule).provokedAtMillis = at;
+        for (Expected e : expected.values()) {
+            if (e.rule.equals(rule)) {
+                e.provokedAtMillis = at;
+            }
+        }
     }
 
     private static String job(String name) {

@@ -156,6 +156,10 @@ public final class MetricEventDeriver {
         }
         // What the job did since the last report, then its end.
         deriveJob(job, now);
+        if ("FAILING".equals(job.status)) {
+            // Seen failing, then gone: it failed for good (a restart would be seen RESTARTING).
+            process.failedJobs.failed(String.valueOf(job.variables.get("job_id")));
+        }
         jobStatus.end(key, now, send);
         Map<String, String> parameters =
                 DerivedJob.parameters(

@@ -64,6 +64,17 @@ final class NativeEventTranslator {
         }
     }
 
+    /**
+     * The id of the job this event says failed for good (status FAILED, which Flink reaches only
+     * when it will not restart the job); null for any other event.
+     */
+    static String failedJob(FlinkEventCopy flink) {
+        boolean failed =
+                name(flink).equals("JobStatusChange")
+                        && "FAILED".equals(upper(flink.attributes.get("newJobStatus")));
+        return failed ? flink.attributes.get("job_id") : null;
+    }
+
     static String name(FlinkEventCopy flink) {
         String name = flink.name;
         if (name.isEmpty()) {

@@ -110,6 +110,8 @@ public final class SkyWalkingEventReporter implements EventReporter, PluginProce
             return;
         }
         try {
+            // An alarm rule reads failures from a sample the metric reporter sends.
+            process.failedJobs.failed(NativeEventTranslator.failedJob(copy));
             translator.translate(copy, exporter::offer);
         } catch (RuntimeException e) {
             process.events.dropped.incrementAndGet();

@@ -158,14 +158,7 @@ final class SeriesTranslator {
      * @throws IllegalArgumentException when the metric cannot be sent (the reason says why)
      */
     SeriesId translate(String metricName, MetricGroup group) {
-        String logicalScope;
-        try {
-            logicalScope =
-                    LogicalScopeProvider.castFrom(group).getLogicalScope(CHARACTER_FILTER, '_');
-        } catch (IllegalStateException e) {
-            throw new IllegalArgumentException(
-                    "its group " + group.getClass().getName() + " has no logical scope");
-        }
+        String logicalScope = logicalScope(group);
         String name =
                 "flink_" + logicalScope + "_" + SourceSettings.replaceInvalidChars(metricName);
         if (name.equals(INPUT_WATERMARK)) {
@@ -175,7 +168,29 @@ final class SeriesTranslator {
                 && !SkyWalkingPreset.contains(name)) {
             return null;
         }
+        return identity(name, logicalScope, group, priority(logicalScope, name));
+    }
 
+    /**
+     * A series of the reporter's own about a group (a job that failed, say): named {@link
+     * #ownName}, with the group's labels, always sent.
+     *
+     * @throws IllegalArgumentException as {@link #translate}
+     */
+    SeriesId own(String suffix, MetricGroup group) {
+        return identity(ownName(suffix), logicalScope(group), group, HIGHEST_PRIORITY);
+    }
+
+    private static String logicalScope(MetricGroup group) {
+        try {
+            return LogicalScopeProvider.castFrom(group).getLogicalScope(CHARACTER_FILTER, '_');
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException(
+                    "its group " + group.getClass().getName() + " has no logical scope");
+        }
+    }
+
+    private SeriesId identity(String name, String logicalScope, MetricGroup group, int priority) {
         Map<String, String> variables = group.getAllVariables();
         Role role = roleOf(logicalScope, variables);
         String nodeVariable =
@@ -191,8 +206,7 @@ final class SeriesTranslator {
                             + (role == Role.TASK_MANAGER ? "TaskManager" : "JobManager")
                             + " (is it excluded through scope.variables.excludes?)");
         }
-        return new SeriesId(
-                name, role, labelValue(node), labels(variables), priority(logicalScope, name));
+        return new SeriesId(name, role, labelValue(node), labels(variables), priority);
     }
 
     private Labels labels(Map<String, String> variables) {

@@ -22,11 +22,15 @@ import dev.flinkmetrics.skywalking.transport.ExportLifecycle;
 import dev.flinkmetrics.skywalking.transport.ExportMethod;
 import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import dev.flinkmetrics.skywalking.transport.Sender;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.annotation.Internal;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricConfig;
 import org.apache.flink.metrics.MetricGroup;
@@ -79,6 +83,32 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
     /** Fed with the metrics too; null without derive-events. */
     private final MetricListener listener;
 
+    /** Where the jobs that failed for good come from (a JobManager's). */
+    private final PluginProcess process;
+
+    /**
+     * The failed-job series of each job this JobManager reported, by job id, the latest {@value
+     * #MAX_REMEMBERED_JOBS}: made when the job's metrics come, so that it carries the job's labels
+     * also when they went away before the failure was known.
+     */
+    private final Map<String, SeriesTranslator.SeriesId> failedJobSeries =
+            new LinkedHashMap<String, SeriesTranslator.SeriesId>() {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                protected boolean removeEldestEntry(
+                        Map.Entry<String, SeriesTranslator.SeriesId> eldest) {
+                    return size() > MAX_REMEMBERED_JOBS;
+                }
+            };
+
+    private static final int MAX_REMEMBERED_JOBS = 100;
+
+    /**
+     * The sample of a job that failed for good: 1, sent once (SkyWalking's alarm rules read it).
+     */
+    static final String JOB_FAILED = "jobFailed";
+
     /**
      * A reporter sending through {@code sender}, which it closes on {@link #close()}, with the span
      * and event counts of {@code process} among its own series, and feeding {@code listener} (null:
@@ -91,6 +121,7 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
             PluginProcess process,
             MetricListener listener) {
         this.self = new SelfMetrics(process);
+        this.process = process;
         this.listener = listener;
         this.timeoutMillis = connection.timeoutMillis;
         this.translator = new SeriesTranslator(settings);
@@ -120,6 +151,7 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
             synchronized (registry) {
                 added = registry.add(id, metric, wallClockNanos());
                 countSeries();
+                rememberJob(id, group);
             }
             switch (added) {
                 case DUPLICATE:
@@ -248,7 +280,9 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
     private void snapshotAndSubmit() {
         long now = wallClockNanos();
         int count;
+        List<String> failed = process.failedJobs.take();
         synchronized (registry) {
+            addFailedJobs(failed, now);
             count = registry.size();
             snapshot = registry.snapshot(snapshot);
             countSeries();
@@ -316,6 +350,34 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
                 listener.close(deadline);
             }
             LOG.info("Reporter for {} closed.", exporter.target());
+        }
+    }
+
+    /** Makes the failed-job series of a JobManager's job; called under the registry's lock. */
+    private void rememberJob(SeriesTranslator.SeriesId id, MetricGroup group) {
+        if (id.role != SeriesTranslator.Role.JOB_MANAGER) {
+            return;
+        }
+        String jobId = group.getAllVariables().get("<job_id>");
+        if (jobId != null && !failedJobSeries.containsKey(jobId)) {
+            failedJobSeries.put(jobId, translator.own(JOB_FAILED, group));
+        }
+    }
+
+    /**
+     * Adds the sample of each job that failed for good, as a series removed at once: it goes out
+     * with this report, then never again. Called under the registry's lock.
+     */
+    private void addFailedJobs(List<String> jobIds, long nowNanos) {
+        for (String jobId : jobIds) {
+            SeriesTranslator.SeriesId id = failedJobSeries.get(jobId);
+            if (id == null) {
+                LOG.debug("Job {} failed, but this process reported no metric of it.", jobId);
+                continue;
+            }
+            Gauge<Integer> one = () -> 1;
+            registry.add(id, one, nowNanos);
+            registry.remove(id, one);
         }
     }
 

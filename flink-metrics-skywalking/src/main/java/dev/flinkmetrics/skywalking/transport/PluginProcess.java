@@ -40,6 +40,9 @@ public final class PluginProcess {
     /** Events of the event reporter and of the events derived from metrics. */
     public final ExportCounters events = new ExportCounters();
 
+    /** Jobs that failed for good, for the metric reporter to send (JobManager only). */
+    public final FailedJobs failedJobs = new FailedJobs();
+
     private final ExitHook exit = new ExitHook(PluginVersion.NAME + "-exit", this::exit);
     final SharedChannels channels = new SharedChannels(exit);
     final HttpDeadlines httpDeadlines = new HttpDeadlines();

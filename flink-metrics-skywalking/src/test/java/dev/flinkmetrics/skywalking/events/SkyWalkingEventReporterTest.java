@@ -83,6 +83,25 @@ class SkyWalkingEventReporterTest {
     }
 
     @Test
+    void aJobThatFailedForGoodIsHandedToTheMetricReporterACancelledOneIsNot() {
+        EventReporter reporter = reporter("cluster", "prod");
+        reporter.notifyOfAddedEvent(
+                jobEvent("JobStatusChangeEvent", 1000)
+                        .setAttribute("newJobStatus", "FAILING")
+                        .build());
+        reporter.notifyOfAddedEvent(
+                jobEvent("JobStatusChangeEvent", 1000)
+                        .setAttribute("newJobStatus", "CANCELED")
+                        .build());
+        assertThat(process.failedJobs.take()).isEmpty();
+        reporter.notifyOfAddedEvent(
+                jobEvent("JobStatusChangeEvent", 2000)
+                        .setAttribute("newJobStatus", "FAILED")
+                        .build());
+        assertThat(process.failedJobs.take()).containsExactly(JOB_ID);
+    }
+
+    @Test
     void aRestartIsOneEventFromRestartingUntilRunningAgain() throws Exception {
         EventReporter reporter = reporter("cluster", "prod", "layer", "general");
         assertThat(process.nativeEventsActive()).isTrue();

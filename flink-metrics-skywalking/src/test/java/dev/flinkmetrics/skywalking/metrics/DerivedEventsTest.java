@@ -104,6 +104,27 @@ class DerivedEventsTest {
     }
 
     @Test
+    void aJobSeenFailingThatEndsFailedForGoodAndIsSentAsASample() throws Exception {
+        SkyWalkingMetricReporter reporter = reporter("endpoint", server.endpoint());
+        status = "RUNNING";
+        reporter.report();
+        status = "FAILING";
+        reporter.report();
+        removeJob(reporter);
+        assertThat(harness.process().failedJobs.take())
+                .containsExactly("b7f5e0ab6e8c4e3b9a0c1d2e3f405162");
+    }
+
+    @Test
+    void aJobSeenCancellingOrRunningThatEndsDidNotFail() throws Exception {
+        SkyWalkingMetricReporter reporter = reporter("endpoint", server.endpoint());
+        status = "CANCELLING";
+        reporter.report();
+        removeJob(reporter);
+        assertThat(harness.process().failedJobs.take()).isEmpty();
+    }
+
+    @Test
     void statusRestartsFailedCheckpointsAndTaskManagersBecomeEvents() throws Exception {
         SkyWalkingMetricReporter reporter = reporter("endpoint", server.endpoint());
         taskManagers.set(2);

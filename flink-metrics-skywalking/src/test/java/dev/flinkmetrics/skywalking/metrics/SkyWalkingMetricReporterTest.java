@@ -172,6 +172,34 @@ class SkyWalkingMetricReporterTest {
     }
 
     @Test
+    void aJobThatFailedForGoodIsOneSampleInTheNextReport() throws Exception {
+        create();
+        MetricGroup job = group("jobmanager.job", TestGroups.jobManagerJobVariables("orders"));
+        SimpleCounter restarts = new SimpleCounter();
+        reporter.notifyOfAddedMetric(restarts, "numRestarts", job);
+        // Its metrics go, then the JobManager learns it failed: the sample still has its labels.
+        reporter.notifyOfRemovedMetric(restarts, "numRestarts", job);
+        harness.process().failedJobs.failed("b7f5e0ab6e8c4e3b9a0c1d2e3f405162");
+        harness.process().failedJobs.failed("a job this process never reported");
+        reporter.report();
+        assertThat(server.awaitRequest(r -> true, 10_000)).isTrue();
+        assertThat(reporter.awaitExport(10_000)).isTrue();
+        OtlpTestServer.Sample failed =
+                only(server.samples(), "flink_reporter_skywalking_jobFailed");
+        assertThat(failed.value).isEqualTo(1);
+        assertThat(failed.labels)
+                .containsEntry("job_name", "flink-jobManager-monitoring")
+                .containsEntry("flink_job_name", "orders")
+                .containsEntry("jobManager_node", "jobmanager_0");
+
+        server.clear();
+        reporter.report();
+        assertThat(server.awaitRequest(r -> true, 10_000)).isTrue();
+        assertThat(server.samples()).noneMatch(x -> x.name.endsWith("jobFailed"));
+        assertThat(harness.log().at(org.apache.logging.log4j.Level.WARN)).isEmpty();
+    }
+
+    @Test
     void aMetricRegisteredAgainBeforeTheNextReportGoesOnAsOneSeries() throws Exception {
         create();
         MetricGroup task =

@@ -30,6 +30,7 @@ import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.api.connector.source.lib.NumberSequenceSource;
 import org.apache.flink.api.connector.source.lib.NumberSequenceSource.NumberSequenceSplit;
 import org.apache.flink.core.io.InputStatus;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -56,6 +57,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *       operators after it late and at a varying time, so the lag has a job of its own.)
  *   <li>{@code memory-hog}: keeps 93 % of the TaskManager's heap filled and has it collected again
  *       and again, about a fifth of the time.
+ *   <li>{@code fails} (a third argument: epoch ms): as healthy until then; then its task throws an
+ *       error Flink does not restart a job for: the job fails for good.
+ *   <li>{@code restarts} (a third argument: epoch ms): as healthy, but for 3 s from then every
+ *       attempt of its task fails at its first record: the job restarts a few times within seconds,
+ *       then runs on (until the test cancels it).
  * </ul>
  *
  * <p>Like {@link ContinuousJob}, it links only API that Flink 1.18 to 2.x all have.
@@ -107,6 +113,16 @@ public final class AlarmJobs {
                 break;
             case "memory-hog":
                 paced(env).map(new MemoryHog()).name("memory-hog").print();
+                break;
+            case "fails":
+                paced(env)
+                        .map(new FailFrom(Long.parseLong(args[2]), Long.MAX_VALUE, true))
+                        .name("fails")
+                        .print();
+                break;
+            case "restarts":
+                long from = Long.parseLong(args[2]);
+                paced(env).map(new FailFrom(from, from + 3000, false)).name("restarts").print();
                 break;
             default:
                 throw new IllegalArgumentException("no such job: " + kind);
@@ -255,6 +271,34 @@ public final class AlarmJobs {
                 started = now;
             } else if (now - started > millis) {
                 throw new IllegalStateException("this task fails on purpose, to restart the job");
+            }
+            return value;
+        }
+    }
+
+    /**
+     * Fails its task at every record from {@code from} to {@code until} (epoch ms): with an error
+     * that Flink does not restart the job for when {@code forGood}, else with one it does.
+     */
+    public static final class FailFrom implements MapFunction<Long, Long> {
+        private static final long serialVersionUID = 1L;
+        private final long from;
+        private final long until;
+        private final boolean forGood;
+
+        public FailFrom(long from, long until, boolean forGood) {
+            this.from = from;
+            this.until = until;
+            this.forGood = forGood;
+        }
+
+        @Override
+        public Long map(Long value) {
+            long now = System.currentTimeMillis();
+            if (now >= from && now < until) {
+                IllegalStateException failure =
+                        new IllegalStateException("this task fails on purpose");
+                throw forGood ? new SuppressRestartsException(failure) : failure;
             }
             return value;
         }
