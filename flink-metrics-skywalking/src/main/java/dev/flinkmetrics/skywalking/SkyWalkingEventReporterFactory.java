@@ -30,9 +30,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates the event reporter (Flink 2.x). Set {@code events.reporter.<name>.factory.class} to this
- * class. The options are parsed once, here; a bad value fails the reporter's creation with a
- * message naming {@code events.reporter.<name>.<key>}.
+ * Creates the event reporter (Flink 2.1 and later; Flink sends job events from 2.2). Set {@code
+ * events.reporter.<name>.factory.class} to this class. The options are parsed once, here; a bad
+ * value fails the reporter's creation with a message naming {@code events.reporter.<name>.<key>}.
  */
 public class SkyWalkingEventReporterFactory implements EventReporterFactory {
 

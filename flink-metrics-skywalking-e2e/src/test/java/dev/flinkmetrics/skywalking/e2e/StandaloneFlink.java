@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -125,11 +126,25 @@ final class StandaloneFlink implements AutoCloseable {
         final Path log;
         final Path out;
 
-        FlinkProcess(String name, Process process, Path log, Path out) {
+        /** How it was started, to start it again if its RPC system did not come up in time. */
+        final ProcessBuilder builder;
+
+        /** Times it was started again. */
+        final int relaunches;
+
+        FlinkProcess(
+                String name,
+                Process process,
+                Path log,
+                Path out,
+                ProcessBuilder builder,
+                int relaunches) {
             this.name = name;
             this.process = process;
             this.log = log;
             this.out = out;
+            this.builder = builder;
+            this.relaunches = relaunches;
         }
 
         @Override
@@ -235,9 +250,6 @@ final class StandaloneFlink implements AutoCloseable {
             conf.put("taskmanager.load-balance.mode", "SLOTS");
         }
         conf.put("cluster.registration.error-delay", "1000");
-        // The RPC system has 10 s to start by default; on a machine whose cores other builds keep
-        // busy it took longer, and the JobManager gave up ("Could not create actor system").
-        conf.put("pekko.startup-timeout", "60 s");
         conf.put("rest.address", "127.0.0.1");
         conf.put("rest.bind-address", "127.0.0.1");
         conf.put("rest.port", String.valueOf(freePort()));
@@ -464,8 +476,9 @@ final class StandaloneFlink implements AutoCloseable {
 
     /** Fails if a process has died. */
     void checkAlive() {
-        for (FlinkProcess p : processes) {
-            if (!p.process.isAlive()) {
+        for (int i = 0; i < processes.size(); i++) {
+            FlinkProcess p = processes.get(i);
+            if (!p.process.isAlive() && !relaunchIfItsRpcSystemTimedOut(i)) {
                 throw new IllegalStateException(
                         p + " exited with code " + p.process.exitValue() + "; see " + p.log);
             }
@@ -540,7 +553,45 @@ final class StandaloneFlink implements AutoCloseable {
         environment(pb);
         Process process = pb.start();
         LIVE.add(process);
-        processes.add(new FlinkProcess(name, process, log, out));
+        processes.add(new FlinkProcess(name, process, log, out, pb, 0));
+    }
+
+    /**
+     * Flink gives its RPC system 10 s to start, whatever {@code pekko.startup-timeout} says (it
+     * sets Pekko's {@code remote.startup-timeout}; classic remoting reads {@code
+     * remote.classic.startup-timeout}). On a machine whose cores other work keeps busy a process
+     * sometimes takes longer and exits with "Could not create actor system", as it would in
+     * production under the same load; a supervisor starts it again, and so does this, twice at
+     * most, keeping the first log beside the new one.
+     */
+    private boolean relaunchIfItsRpcSystemTimedOut(int index) {
+        FlinkProcess p = processes.get(index);
+        if (p.relaunches >= 2 || !Files.exists(p.log)) {
+            return false;
+        }
+        try {
+            String log = new String(Files.readAllBytes(p.log), StandardCharsets.UTF_8);
+            if (!log.contains("Could not create actor system")) {
+                return false;
+            }
+            Path kept = p.log.resolveSibling(p.log.getFileName() + "." + (p.relaunches + 1));
+            Files.move(p.log, kept, StandardCopyOption.REPLACE_EXISTING);
+            Process process = p.builder.start();
+            LIVE.add(process);
+            processes.set(
+                    index,
+                    new FlinkProcess(p.name, process, p.log, p.out, p.builder, p.relaunches + 1));
+            System.out.println(
+                    "[flink] "
+                            + p
+                            + " exited: its RPC system did not start in time (see "
+                            + kept
+                            + "); started again as pid "
+                            + process.pid());
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void environment(ProcessBuilder pb) {

@@ -202,7 +202,7 @@ public final class SkyWalkingReporterOptions {
                             + " status changes, restarts, failed checkpoints, TaskManagers"
                             + " registered and lost. This gives every Flink version events; where"
                             + " Flink's own events reach this plugin's event reporter in the same"
-                            + " process (Flink 2.x), the kinds that reporter sends are not derived"
+                            + " process (Flink 2.2 and later), the kinds that reporter sends are not derived"
                             + " again.",
                     Signal.METRICS);
 

@@ -27,11 +27,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends Flink's own events (Flink 2.x) to the OAP as SkyWalking events. With its factory, the only
- * classes of the plugin that link Flink's event API: each event is copied into plain values on
- * Flink's thread and queued; encoding and sending happen on the exporter's thread. Never throws
- * into Flink: an event that cannot be read or translated is skipped, counted as dropped, and each
- * of the two failures is logged once.
+ * Sends Flink's own events (job events from Flink 2.2; the API from 2.1) to the OAP as SkyWalking
+ * events. With its factory, the only classes of the plugin that link Flink's event API: each event
+ * is copied into plain values on Flink's thread and queued; encoding and sending happen on the
+ * exporter's thread. Never throws into Flink: an event that cannot be read or translated is
+ * skipped, counted as dropped, and each of the two failures is logged once.
  */
 @Internal
 public final class SkyWalkingEventReporter implements EventReporter, PluginProcess.ClosedAtExit {

@@ -39,7 +39,8 @@ class ConfigurationDocsTest {
                 .append(" reporter that reads it, where `<name>` is the name you give the reporter")
                 .append(" (for example `sw`): `metrics.reporter.<name>.` for metrics,")
                 .append(" `traces.reporter.<name>.` for spans (Flink 1.19 and later) and")
-                .append(" `events.reporter.<name>.` for events (Flink 2.x). The column Reporters")
+                .append(
+                        " `events.reporter.<name>.` for events (Flink 2.1 and later; Flink sends job events from 2.2). The column Reporters")
                 .append(" says which read a key. Flink's own reporter keys (`")
                 .append(String.join("`, `", SkyWalkingReporterOptions.FLINK_KEYS))
                 .append("`) work as for any reporter.\n\n")
