@@ -14,7 +14,6 @@
 package dev.flinkmetrics.skywalking.install;
 
 import dev.flinkmetrics.skywalking.config.PluginVersion;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -97,6 +96,31 @@ final class AdminClient {
         return base;
     }
 
+    /**
+     * Fails unless {@code path} answers 200: a 404 means the module that serves it is off.
+     *
+     * @param serves what the module serves, for the message ("runtime rules")
+     * @param remedy how to turn it on ("SW_RECEIVER_RUNTIME_RULE=default")
+     */
+    void requireModule(String path, String serves, String remedy) {
+        Response response = get(path);
+        if (response.status == 404) {
+            throw new InstallException(
+                    "the OAP at "
+                            + base
+                            + " serves no "
+                            + serves
+                            + " ("
+                            + response.reason()
+                            + "): "
+                            + remedy);
+        }
+        if (response.status != 200) {
+            throw new InstallException(
+                    "GET " + path + " on the OAP's admin server failed: " + response.reason());
+        }
+    }
+
     Response get(String path) {
         return send("GET", path, null, null);
     }
@@ -133,7 +157,7 @@ final class AdminClient {
             int status = connection.getResponseCode();
             InputStream in =
                     status >= 400 ? connection.getErrorStream() : connection.getInputStream();
-            return new Response(status, in == null ? "" : read(in));
+            return new Response(status, in == null ? "" : ProjectFiles.utf8(in));
         } catch (ConnectException e) {
             throw new InstallException(
                     "nothing listens at "
@@ -160,18 +184,6 @@ final class AdminClient {
             if (connection != null) {
                 connection.disconnect();
             }
-        }
-    }
-
-    private static String read(InputStream in) throws IOException {
-        try (InputStream stream = in) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            int n;
-            while ((n = stream.read(buffer)) > 0) {
-                out.write(buffer, 0, n);
-            }
-            return new String(out.toByteArray(), StandardCharsets.UTF_8);
         }
     }
 }

@@ -44,19 +44,11 @@ final class HorizonPages {
 
     /** Fails unless the UI Management module answers. */
     void requireModule() {
-        AdminClient.Response list = admin.get("/ui-management/templates");
-        if (list.status == 404) {
-            throw new InstallException(
-                    "the OAP at "
-                            + admin.base()
-                            + " serves no UI templates ("
-                            + list.reason()
-                            + "): turn its UI Management module on with SW_UI_MANAGEMENT=default,"
-                            + " or leave the pages out with --skip-pages.");
-        }
-        if (list.status != 200) {
-            throw new InstallException("listing the OAP's UI templates failed: " + list.reason());
-        }
+        admin.requireModule(
+                "/ui-management/templates",
+                "UI templates",
+                "turn its UI Management module on with SW_UI_MANAGEMENT=default, or leave the"
+                        + " pages out with --skip-pages.");
     }
 
     /**

@@ -78,6 +78,15 @@ final class ProjectFiles {
         if (in == null) {
             throw new InstallException("the jar holds no " + ROOT + path);
         }
+        try {
+            return utf8(in);
+        } catch (IOException e) {
+            throw new InstallException("reading " + ROOT + path + " from the jar failed: " + e);
+        }
+    }
+
+    /** All of a stream, as UTF-8 text; closes it. */
+    static String utf8(InputStream in) throws IOException {
         try (InputStream stream = in) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buffer = new byte[8192];
@@ -86,8 +95,6 @@ final class ProjectFiles {
                 out.write(buffer, 0, n);
             }
             return new String(out.toByteArray(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new InstallException("reading " + ROOT + path + " from the jar failed: " + e);
         }
     }
 

@@ -43,21 +43,13 @@ final class RuntimeRules {
         this.out = out;
     }
 
+    /** What turns the runtime-rule module on. */
+    static final String MODULE =
+            "turn its runtime-rule module on with SW_RECEIVER_RUNTIME_RULE=default.";
+
     /** Fails unless the runtime-rule module answers. */
     void requireModule() {
-        AdminClient.Response list = admin.get("/runtime/rule/list?catalog=" + CATALOG);
-        if (list.status == 404) {
-            throw new InstallException(
-                    "the OAP at "
-                            + admin.base()
-                            + " serves no runtime rules ("
-                            + list.reason()
-                            + "): turn its runtime-rule module on with"
-                            + " SW_RECEIVER_RUNTIME_RULE=default.");
-        }
-        if (list.status != 200) {
-            throw new InstallException("listing the OAP's runtime rules failed: " + list.reason());
-        }
+        admin.requireModule("/runtime/rule/list?catalog=" + CATALOG, "runtime rules", MODULE);
     }
 
     /**
@@ -211,10 +203,7 @@ final class RuntimeRules {
         }
         if (response.status == 404) {
             throw new InstallException(
-                    "the OAP serves no runtime rules ("
-                            + response.reason()
-                            + "): turn its runtime-rule module on with"
-                            + " SW_RECEIVER_RUNTIME_RULE=default.");
+                    "the OAP serves no runtime rules (" + response.reason() + "): " + MODULE);
         }
         throw new InstallException("installing rule " + name + " failed: " + response.reason());
     }
