@@ -44,6 +44,13 @@ final class SkyWalkingFiles {
     static final Path ROOT = Paths.get("..", "skywalking");
     static final Path ALARMS = ROOT.resolve("alarm-settings-flink.yml");
 
+    /**
+     * The project's pages for Horizon UI (OAP 11): a partial layer template for layer FLINK that
+     * the install command merges into the {@code horizon.layer.FLINK} template the OAP holds.
+     */
+    static final Path HORIZON_PAGES =
+            ROOT.resolve("oap-11").resolve("horizon").resolve("flink-project-pages.json");
+
     private static final Pattern METRIC = Pattern.compile("meter_flink_project_[a-z0-9_]+");
     private static final Pattern PREFIX = Pattern.compile("^metricPrefix:\\s*(\\S+)\\s*$");
     private static final Pattern RULE_NAME = Pattern.compile("^\\s*- name:\\s*(\\S+)\\s*$");
