@@ -24,9 +24,8 @@ import java.util.Set;
 
 /**
  * The sample names SkyWalking's Flink rules read, and those the project's own rules read
- * (skywalking/oap-10.3-and-later/otel-rules/flink-project/), written out from the contract and the
- * rule files rather than taken from the plugin, so that a test against them also checks the
- * plugin's own list.
+ * (skywalking/oap-11/otel-rules/flink-project/), written out from the contract and the rule files
+ * rather than taken from the plugin, so that a test against them also checks the plugin's own list.
  */
 final class ContractNames {
 

@@ -194,7 +194,7 @@ final class OapServer implements AutoCloseable {
         }
         List<String> rules = new ArrayList<>();
         rules.add("flink-project/*");
-        if (skywalkingFlinkRules != null && line == Line.GENERAL_LAYER) {
+        if (skywalkingFlinkRules != null && !line.flinkLayer()) {
             Path target = config.resolve("otel-rules").resolve("flink");
             Files.createDirectories(target);
             try (Stream<Path> files = Files.list(skywalkingFlinkRules)) {

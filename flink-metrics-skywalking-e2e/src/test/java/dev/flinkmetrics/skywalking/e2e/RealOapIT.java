@@ -213,7 +213,7 @@ class RealOapIT {
     /** The reporters' layer: their default FLINK from 10.3 on, GENERAL before (the docs say so). */
     private static Map<String, String> layerOptions() {
         Map<String, String> layer = new LinkedHashMap<>();
-        if (line == Line.GENERAL_LAYER) {
+        if (!line.flinkLayer()) {
             layer.put("metrics.reporter.sw.layer", "GENERAL");
             layer.put("events.reporter.sw.layer", "GENERAL");
         }
@@ -300,7 +300,7 @@ class RealOapIT {
         options.setProperty("endpoint", "http://127.0.0.1:" + oap.restPort);
         options.setProperty("protocol", "http/protobuf");
         options.setProperty("cluster", "contract-http");
-        if (line == Line.GENERAL_LAYER) {
+        if (!line.flinkLayer()) {
             options.setProperty("layer", "GENERAL");
         }
         sendJobFailedEvent(options);
@@ -319,7 +319,7 @@ class RealOapIT {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void anOapBefore103KeepsAnEventOfLayerFlinkAsUndefined() throws Exception {
-        Assumptions.assumeTrue(line == Line.GENERAL_LAYER, "an OAP of 10.3 or later knows FLINK");
+        Assumptions.assumeTrue(!line.flinkLayer(), "an OAP of 10.3 or later knows FLINK");
         java.util.Properties options = new java.util.Properties();
         options.setProperty("endpoint", oap.endpoint());
         options.setProperty("cluster", "contract-flink-layer");
@@ -409,7 +409,7 @@ class RealOapIT {
         log("addTemplate on a default OAP: %s", added);
         assertThat(added.get("status").asBoolean()).isFalse();
         assertThat(added.get("message").asText()).contains("SW_ENABLE_UPDATE_UI_TEMPLATE");
-        if (line == Line.FLINK_LAYER) {
+        if (line.flinkLayer()) {
             assertThat(templates)
                     .as("SkyWalking's own Flink dashboards stay")
                     .contains(

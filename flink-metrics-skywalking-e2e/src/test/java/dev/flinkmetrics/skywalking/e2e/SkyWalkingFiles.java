@@ -34,10 +34,11 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * What the project ships for the OAP (skywalking/), as files: per OAP line, the MAL rules ({@code
- * otel-rules/flink-project/}) and the dashboard templates ({@code
- * ui-initialized-templates/custom/}), and for every line the alarm rules ({@code
- * alarm-settings-flink.yml}). The folder of OAP 10.3 and later is the source; the older line's
- * folder is derived from it by {@link #derive}.
+ * otel-rules/flink-project/}) and the dashboards (the booster UI's {@code
+ * ui-initialized-templates/custom/} up to 10.4, Horizon's pages from 11), and for every line the
+ * alarm rules ({@code alarm-settings-flink.yml}). OAP 11's rules are the source; 10.3 and 10.4 have
+ * the same, 10.0 to 10.2 the same with the layer changed ({@link #derive}), and the older line's
+ * booster dashboards are derived from 10.3's the same way.
  */
 final class SkyWalkingFiles {
 
@@ -60,10 +61,19 @@ final class SkyWalkingFiles {
 
     /** An OAP line and the folder of skywalking/ that is made for it. */
     enum Line {
-        /** OAP 10.3 and later: SkyWalking's own Flink rules and the layer FLINK. The source. */
-        FLINK_LAYER("oap-10.3-and-later", "FLINK"),
-        /** OAP 9.7 to 10.2: no layer FLINK, so layer GENERAL. Derived from {@link #FLINK_LAYER}. */
-        GENERAL_LAYER("oap-9.7-to-10.2", "GENERAL");
+        /**
+         * OAP 11: layer FLINK; rules and Horizon's pages go in through the admin API (the install
+         * command). Its rules are the source of every line's.
+         */
+        OAP_11("oap-11", "FLINK"),
+        /**
+         * OAP 10.3 and 10.4: layer FLINK, SkyWalking's own Flink rules, the booster UI, dashboards
+         * loaded from files at start. The rules are OAP 11's; the dashboards are the source of the
+         * older line's.
+         */
+        OAP_10_3("oap-10.3-and-10.4", "FLINK"),
+        /** OAP 10.0 to 10.2: no layer FLINK, so layer GENERAL. Derived from {@link #OAP_10_3}. */
+        OAP_10_0("oap-10.0-to-10.2", "GENERAL");
 
         final Path dir;
         final String layer;
@@ -73,29 +83,51 @@ final class SkyWalkingFiles {
             this.layer = layer;
         }
 
-        /** The folder to copy into the OAP's config/otel-rules/. */
+        /** The folder of the MAL rules: what goes into the OAP's config/otel-rules/. */
         Path rules() {
             return dir.resolve("otel-rules");
         }
 
-        /** The folder to copy into the OAP's config/ui-initialized-templates/. */
+        /**
+         * The booster UI's dashboards, loaded by the OAP from config/ui-initialized-templates/;
+         * none on 11.
+         */
         Path templates() {
             return dir.resolve("ui-initialized-templates");
         }
 
-        /** The line of an OAP release, from its version ({@code 10.1.0}, {@code 10.4.0}, ...). */
+        /** Whether the line has the booster UI and its dashboard files (up to 10.4). */
+        boolean booster() {
+            return this != OAP_11;
+        }
+
+        /**
+         * Whether the OAP knows the layer FLINK (from 10.3), which SkyWalking's Flink rules use.
+         */
+        boolean flinkLayer() {
+            return layer.equals("FLINK");
+        }
+
+        /** The line of an OAP release, from its version ({@code 10.1.0}, {@code 11.0.0}, ...). */
         static Line of(String oapVersion) {
-            String[] parts = oapVersion.split("\\.");
+            String[] parts = oapVersion.split("[.-]");
             int major = Integer.parseInt(parts[0]);
             int minor = Integer.parseInt(parts[1]);
-            return major > 10 || (major == 10 && minor >= 3) ? FLINK_LAYER : GENERAL_LAYER;
+            if (major < 10) {
+                throw new IllegalArgumentException(
+                        "OAP "
+                                + oapVersion
+                                + ": the project's rules need OAP 10.0 or later (named labels,"
+                                + " downsampling(MAX) and (MIN))");
+            }
+            return major > 10 ? OAP_11 : minor >= 3 ? OAP_10_3 : OAP_10_0;
         }
     }
 
     /**
-     * The older line's copy of a file of the source folder: the layer changed, nothing else. Rules
-     * name it in their expSuffix ({@code Layer.FLINK}), templates in their configuration ({@code
-     * "layer": "FLINK"}).
+     * The GENERAL line's copy of a file of a FLINK line's folder: the layer changed, nothing else.
+     * Rules name it in their expSuffix ({@code Layer.FLINK}), templates in their configuration
+     * ({@code "layer": "FLINK"}).
      */
     static String derive(String source) {
         return source.replace("Layer.FLINK)", "Layer.GENERAL)")
@@ -104,9 +136,14 @@ final class SkyWalkingFiles {
 
     /** Every file of a line's folder, relative to it, in a stable order. */
     static List<Path> files(Line line) throws IOException {
-        try (Stream<Path> files = Files.walk(line.dir)) {
+        return files(line.dir);
+    }
+
+    /** Every file under a folder, relative to it, in a stable order. */
+    static List<Path> files(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
             return files.filter(Files::isRegularFile)
-                    .map(line.dir::relativize)
+                    .map(dir::relativize)
                     .sorted()
                     .collect(Collectors.toList());
         }
@@ -134,9 +171,12 @@ final class SkyWalkingFiles {
         }
     }
 
-    /** Every dashboard template of a line, parsed. */
+    /** Every booster dashboard template of a line, parsed; none on OAP 11. */
     static List<JsonNode> templates(Line line) throws IOException {
         List<JsonNode> templates = new ArrayList<>();
+        if (!line.booster()) {
+            return templates;
+        }
         ObjectMapper json = new ObjectMapper();
         for (Path file : filesEndingWith(line.templates(), ".json")) {
             for (JsonNode template : json.readTree(file.toFile())) {

@@ -35,57 +35,83 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The files under skywalking/ cannot drift apart: the older OAP line's folder is the source folder
- * with the layer changed and nothing else ({@code mvn test -pl flink-metrics-skywalking-e2e
- * -Dtest=SkyWalkingFilesTest -Dskywalking.update=true} rewrites it); every metric a widget or an
- * alarm rule names is defined by a rule file, and every rule's metric is on a dashboard. RealOapIT
- * loads them all into a real OAP.
+ * The files under skywalking/ cannot drift apart: OAP 10.3's rules are OAP 11's, and the folder of
+ * 10.0 to 10.2 is 10.3's with the layer changed and nothing else ({@code mvn test -pl
+ * flink-metrics-skywalking-e2e -Dtest=SkyWalkingFilesTest -Dskywalking.update=true} rewrites both);
+ * every metric a widget or an alarm rule names is defined by a rule file, and every rule's metric
+ * is on a dashboard. RealOapIT loads them all into a real OAP.
  */
 class SkyWalkingFilesTest {
+
+    private static final String UPDATE =
+            "regenerate with mvn test -pl flink-metrics-skywalking-e2e -Dtest=SkyWalkingFilesTest"
+                    + " -Dskywalking.update=true";
 
     /** SkyWalking's own Flink templates: a project template of the same name would clash. */
     private static final List<String> SKYWALKING_TEMPLATES =
             Arrays.asList("Flink-Root", "Flink-JobManager", "Flink-TaskManager", "Flink-Job");
 
     @Test
-    void theOlderLinesFolderIsTheSourceWithTheLayerChanged() throws Exception {
-        List<Path> source = SkyWalkingFiles.files(Line.FLINK_LAYER);
-        assertThat(source).as("files of %s", Line.FLINK_LAYER.dir).isNotEmpty();
+    void oap103HasOap11sRules() throws Exception {
+        Path source = Line.OAP_11.rules();
+        List<Path> rules = SkyWalkingFiles.files(source);
+        assertThat(rules).as("rule files of %s", source).isNotEmpty();
+        Path copy = Line.OAP_10_3.rules();
         if (Boolean.getBoolean("skywalking.update")) {
-            StandaloneFlink.deleteRecursively(Line.GENERAL_LAYER.dir);
+            StandaloneFlink.deleteRecursively(copy);
+            for (Path file : rules) {
+                Files.createDirectories(copy.resolve(file).getParent());
+                Files.copy(source.resolve(file), copy.resolve(file));
+            }
+        }
+        assertThat(SkyWalkingFiles.files(copy))
+                .as("rule files of %s; %s", copy, UPDATE)
+                .isEqualTo(rules);
+        for (Path file : rules) {
+            assertThat(read(copy.resolve(file)))
+                    .as("%s in %s, OAP 11's; %s", file, copy, UPDATE)
+                    .isEqualTo(read(source.resolve(file)));
+        }
+    }
+
+    @Test
+    void theGeneralLinesFolderIsOap103sWithTheLayerChanged() throws Exception {
+        List<Path> source = SkyWalkingFiles.files(Line.OAP_10_3);
+        assertThat(source).as("files of %s", Line.OAP_10_3.dir).isNotEmpty();
+        if (Boolean.getBoolean("skywalking.update")) {
+            StandaloneFlink.deleteRecursively(Line.OAP_10_0.dir);
             for (Path file : source) {
-                Path target = Line.GENERAL_LAYER.dir.resolve(file);
+                Path target = Line.OAP_10_0.dir.resolve(file);
                 Files.createDirectories(target.getParent());
                 Files.write(
                         target,
-                        SkyWalkingFiles.derive(read(Line.FLINK_LAYER.dir.resolve(file)))
+                        SkyWalkingFiles.derive(read(Line.OAP_10_3.dir.resolve(file)))
                                 .getBytes(StandardCharsets.UTF_8));
             }
         }
-        assertThat(SkyWalkingFiles.files(Line.GENERAL_LAYER))
-                .as(
-                        "files of %s; regenerate them with mvn test -pl flink-metrics-skywalking-e2e"
-                                + " -Dtest=SkyWalkingFilesTest -Dskywalking.update=true",
-                        Line.GENERAL_LAYER.dir)
+        assertThat(SkyWalkingFiles.files(Line.OAP_10_0))
+                .as("files of %s; %s", Line.OAP_10_0.dir, UPDATE)
                 .isEqualTo(source);
         for (Path file : source) {
-            String text = read(Line.FLINK_LAYER.dir.resolve(file));
+            String text = read(Line.OAP_10_3.dir.resolve(file));
             String derived = SkyWalkingFiles.derive(text);
             assertThat(derived).as("%s names the layer", file).isNotEqualTo(text);
             assertThat(derived)
                     .as("%s names the layer FLINK only once", file)
                     .doesNotContain("FLINK)", "\"FLINK\"");
-            assertThat(read(Line.GENERAL_LAYER.dir.resolve(file)))
+            assertThat(read(Line.OAP_10_0.dir.resolve(file)))
                     .as(
-                            "%s in %s: the source with the layer changed; regenerate with -Dtest="
-                                    + "SkyWalkingFilesTest -Dskywalking.update=true",
-                            file, Line.GENERAL_LAYER.dir)
+                            "%s in %s: OAP 10.3's with the layer changed; %s",
+                            file, Line.OAP_10_0.dir, UPDATE)
                     .isEqualTo(derived);
         }
     }
 
+    /** The booster UI's dashboards; Horizon's pages of OAP 11 have a test of their own. */
     @ParameterizedTest
-    @EnumSource(Line.class)
+    @EnumSource(
+            value = Line.class,
+            names = {"OAP_10_3", "OAP_10_0"})
     void everyWidgetMetricIsARuleAndEveryRuleIsOnADashboard(Line line) throws Exception {
         Set<String> rules = SkyWalkingFiles.ruleMetrics(line);
         assertThat(rules)
@@ -108,7 +134,9 @@ class SkyWalkingFilesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Line.class)
+    @EnumSource(
+            value = Line.class,
+            names = {"OAP_10_3", "OAP_10_0"})
     void templatesHaveTheShapeTheOapLoads(Line line) throws Exception {
         // The OAP loads one template per file from config/ui-initialized-templates/<folder>/.
         ObjectMapper json = new ObjectMapper();
@@ -186,8 +214,12 @@ class SkyWalkingFilesTest {
     void alarmRulesLoadOnEveryLineAndNameWhoAndHowBad() throws Exception {
         List<AlarmRule> rules = SkyWalkingFiles.alarmRules();
         assertThat(rules).hasSizeGreaterThanOrEqualTo(11);
-        Set<String> defined = new HashSet<>(SkyWalkingFiles.ruleMetrics(Line.FLINK_LAYER));
-        assertThat(defined).isEqualTo(SkyWalkingFiles.ruleMetrics(Line.GENERAL_LAYER));
+        Set<String> defined = new HashSet<>(SkyWalkingFiles.ruleMetrics(Line.OAP_11));
+        for (Line line : Line.values()) {
+            assertThat(SkyWalkingFiles.ruleMetrics(line))
+                    .as("rules of %s", line)
+                    .isEqualTo(defined);
+        }
         Set<String> messages = new HashSet<>();
         List<String> scopes = new ArrayList<>();
         for (AlarmRule rule : rules) {

@@ -84,8 +84,8 @@ class SkyWalkingUiIT {
         OapServer.Release release =
                 OapServer.Release.fromHome(Paths.get(requiredProperty("e2e.oap.home")));
         assertThat(release.line())
-                .as("%s: the Flink pages exist from OAP 10.3", release)
-                .isEqualTo(Line.FLINK_LAYER);
+                .as("%s: the booster UI's Flink pages exist on OAP 10.3 and 10.4", release)
+                .isEqualTo(Line.OAP_10_3);
         Path uiDir = Paths.get(requiredProperty("e2e.ui.dir"));
         assertThat(uiDir.resolve("dist").resolve("index.html"))
                 .as("the built UI (npm run build in %s)", uiDir)
@@ -200,7 +200,7 @@ class SkyWalkingUiIT {
         Map<String, String> skywalkings =
                 SkyWalkingFiles.metricsByEntity(
                         oapWork.resolve("config").resolve("otel-rules").resolve("flink"));
-        List<SkyWalkingFiles.Expression> projects = SkyWalkingFiles.expressions(Line.FLINK_LAYER);
+        List<SkyWalkingFiles.Expression> projects = SkyWalkingFiles.expressions(Line.OAP_10_3);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         List<String> missing = new ArrayList<>();
         while (true) {

@@ -21,6 +21,7 @@ import dev.flinkmetrics.skywalking.transport.ExportException;
 import dev.flinkmetrics.skywalking.transport.ExportLifecycle;
 import dev.flinkmetrics.skywalking.transport.ExportMethod;
 import dev.flinkmetrics.skywalking.transport.SnapshotSlot;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Set;
 import java.util.WeakHashMap;
@@ -147,6 +148,8 @@ final class MetricsExporter {
         } catch (RuntimeException e) {
             LOG.warn("Encoding the metrics for {} failed; this cycle is skipped.", target(), e);
         } finally {
+            // Let go of what was sent: the series of metrics Flink removed were in it a last time.
+            Arrays.fill(snapshot.series, 0, snapshot.count, null);
             finish(cycle, start);
         }
     }

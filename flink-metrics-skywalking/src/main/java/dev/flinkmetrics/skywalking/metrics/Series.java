@@ -59,6 +59,9 @@ final class Series {
 
     Series newer;
 
+    /** Flink removed its metric: it is sent once more, with the next report, then let go. */
+    boolean departing;
+
     /** Position in {@link MetricFamily#series}, for removal in constant time. */
     int index;
 

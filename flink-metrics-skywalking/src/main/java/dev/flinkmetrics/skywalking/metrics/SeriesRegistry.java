@@ -67,6 +67,12 @@ final class SeriesRegistry {
      */
     private final Series[] newest = new Series[SeriesTranslator.LOWEST_PRIORITY + 1];
 
+    /**
+     * Series whose metric Flink removed since the last snapshot: each is in one more snapshot, so
+     * that what changed just before a job ended (its last restarts, its final counts) is sent.
+     */
+    private final List<Series> departing = new ArrayList<>();
+
     private int size;
     private long leftOut;
 
@@ -87,7 +93,16 @@ final class SeriesRegistry {
             return Added.KIND_CONFLICT;
         }
         if (existing != null && existing.byLabels.containsKey(id.labelSet)) {
-            return Added.DUPLICATE;
+            Series held = existing.byLabels.get(id.labelSet);
+            if (!held.departing) {
+                return Added.DUPLICATE;
+            }
+            // The metric is back (a restarted task registers it again): it goes on from here.
+            removeSeries(held);
+        }
+        if (size >= maxSeries && !departing.isEmpty()) {
+            // A metric Flink still has comes before the last value of one it removed.
+            removeSeries(departing.get(departing.size() - 1));
         }
         if (size >= maxSeries && !makeRoomFor(id.priority)) {
             leftOut++;
@@ -157,15 +172,19 @@ final class SeriesRegistry {
     }
 
     /**
-     * Removes the series of this metric. A metric that was skipped as a duplicate is not found, and
-     * the series that won stays; one that was left out over the cap is no longer counted.
+     * Removes the series of this metric after the next snapshot, which sends its last value. A
+     * metric that was skipped as a duplicate is not found, and the series that won stays; one that
+     * was left out over the cap is no longer counted.
      */
     void remove(SeriesTranslator.SeriesId id, Metric metric) {
         ProcessResource resource = resources.get(id.resourceKey);
         MetricFamily family = resource == null ? null : resource.families.get(id.name);
         Series series = family == null ? null : family.byLabels.get(id.labelSet);
         if (series != null && series.metric == metric) {
-            removeSeries(series);
+            if (!series.departing) {
+                series.departing = true;
+                departing.add(series);
+            }
             return;
         }
         Series.Kind kind = Series.kindOf(metric);
@@ -177,6 +196,10 @@ final class SeriesRegistry {
     }
 
     private void removeSeries(Series series) {
+        if (series.departing) {
+            series.departing = false;
+            departing.remove(departing.lastIndexOf(series));
+        }
         MetricFamily family = series.family;
         family.remove(series);
         unlink(series);
@@ -209,15 +232,22 @@ final class SeriesRegistry {
         return leftOut;
     }
 
+    /** Series held, those of removed metrics waiting for their last snapshot included. */
     int size() {
         return size;
     }
 
+    /** Series of metrics registered now. */
+    int registered() {
+        return size - departing.size();
+    }
+
     /**
-     * Copies every series into {@code target}, in encoding order. Only references: the values are
-     * read by {@link #read}, outside the reporter's lock.
+     * Copies every series into {@code target}, in encoding order, then lets go of those whose
+     * metric Flink removed: this was their last snapshot. Only references: the values are read by
+     * {@link #read}, outside the reporter's lock.
      *
-     * @return the array used (grown when needed); the count is {@link #size()}
+     * @return the array used (grown when needed); the count is {@link #size()} before the call
      */
     Series[] snapshot(Series[] target) {
         Series[] out = target.length >= size ? target : Arrays.copyOf(target, size + size / 4);
@@ -232,6 +262,12 @@ final class SeriesRegistry {
         }
         // Stale references past the end would keep removed metrics reachable.
         Arrays.fill(out, i, out.length, null);
+        for (int k = 0, n = departing.size(); k < n; k++) {
+            Series gone = departing.get(k);
+            gone.departing = false;
+            removeSeries(gone);
+        }
+        departing.clear();
         return out;
     }
 

@@ -249,8 +249,9 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
         long now = wallClockNanos();
         int count;
         synchronized (registry) {
-            snapshot = registry.snapshot(snapshot);
             count = registry.size();
+            snapshot = registry.snapshot(snapshot);
+            countSeries();
         }
         // Outside the lock, which Flink's deployment threads take to register metrics: a slow
         // gauge must not hold them up.
@@ -325,7 +326,7 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
 
     /** Publishes the registry's counts; called under its lock. */
     private void countSeries() {
-        self.seriesRegistered.set(registry.size());
+        self.seriesRegistered.set(registry.registered());
         self.seriesLeftOut.set(registry.leftOut());
     }
 

@@ -22,8 +22,8 @@ import java.util.Set;
 /**
  * The samples SkyWalking's Flink rules read ({@code otel-rules/flink/flink-jobManager.yaml}, {@code
  * flink-taskManager.yaml}, {@code flink-job.yaml} in OAP 10.3 and later) and those the project's
- * own rules read (skywalking/oap-10.3-and-later/otel-rules/flink-project/ and its copy for older
- * OAPs). Preset {@code skywalking} sends exactly these, plus the reporter's own series.
+ * own rules read (skywalking/oap-11/otel-rules/flink-project/ and its copies for older OAPs).
+ * Preset {@code skywalking} sends exactly these, plus the reporter's own series.
  */
 final class SkyWalkingPreset {
 

@@ -144,19 +144,53 @@ class SkyWalkingMetricReporterTest {
     }
 
     @Test
-    void removedMetricsStopBeingSent() throws Exception {
+    void aRemovedMetricIsSentOnceMoreWithItsLastValueThenNoLonger() throws Exception {
+        create();
+        MetricGroup job = group("jobmanager.job", TestGroups.jobManagerJobVariables("orders"));
+        SimpleCounter restarts = new SimpleCounter();
+        reporter.notifyOfAddedMetric(restarts, "numRestarts", job);
+        assertThat(reporter.selfMetrics().seriesRegistered.get()).isEqualTo(16);
+        reporter.report();
+        assertThat(server.awaitRequest(r -> true, 10_000)).isTrue();
+        assertThat(reporter.awaitExport(10_000)).isTrue();
+        assertThat(only(server.samples(), "flink_jobmanager_job_numRestarts").value).isZero();
+
+        // The job restarts and ends between two reports: what it did last still reaches the OAP.
+        restarts.inc(4);
+        reporter.notifyOfRemovedMetric(restarts, "numRestarts", job);
+        assertThat(reporter.selfMetrics().seriesRegistered.get()).isEqualTo(15);
+        server.clear();
+        reporter.report();
+        assertThat(server.awaitRequest(r -> true, 10_000)).isTrue();
+        assertThat(reporter.awaitExport(10_000)).isTrue();
+        assertThat(only(server.samples(), "flink_jobmanager_job_numRestarts").value).isEqualTo(4);
+
+        server.clear();
+        reporter.report();
+        assertThat(server.awaitRequest(r -> true, 10_000)).isTrue();
+        assertThat(server.samples()).noneMatch(s -> s.name.contains("numRestarts"));
+    }
+
+    @Test
+    void aMetricRegisteredAgainBeforeTheNextReportGoesOnAsOneSeries() throws Exception {
         create();
         MetricGroup task =
                 group("taskmanager.job.task", TestGroups.operatorVariables("orders", "Map", 0));
-        SimpleCounter counter = new SimpleCounter();
-        reporter.notifyOfAddedMetric(counter, "numRecordsIn", task);
+        SimpleCounter first = new SimpleCounter();
+        first.inc(10);
+        reporter.notifyOfAddedMetric(first, "numRecordsIn", task);
+        // A restarted task registers its metric again under the same labels.
+        reporter.notifyOfRemovedMetric(first, "numRecordsIn", task);
+        SimpleCounter second = new SimpleCounter();
+        second.inc(3);
+        reporter.notifyOfAddedMetric(second, "numRecordsIn", task);
         assertThat(reporter.selfMetrics().seriesRegistered.get()).isEqualTo(16);
-        reporter.notifyOfRemovedMetric(counter, "numRecordsIn", task);
-        assertThat(reporter.selfMetrics().seriesRegistered.get()).isEqualTo(15);
 
         reporter.report();
         assertThat(server.awaitRequest(r -> true, 10_000)).isTrue();
-        assertThat(server.samples()).noneMatch(s -> s.name.contains("numRecordsIn"));
+        assertThat(only(server.samples(), "flink_taskmanager_job_task_numRecordsIn").value)
+                .isEqualTo(3);
+        assertThat(harness.log().all()).doesNotContain("registered twice");
     }
 
     @Test

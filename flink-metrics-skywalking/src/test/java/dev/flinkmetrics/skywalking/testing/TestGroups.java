@@ -77,6 +77,14 @@ public final class TestGroups {
         return v;
     }
 
+    /** The variables of a job's group on the JobManager. */
+    public static Map<String, String> jobManagerJobVariables(String job) {
+        Map<String, String> v = jobManagerVariables();
+        v.put("<job_id>", "b7f5e0ab6e8c4e3b9a0c1d2e3f405162");
+        v.put("<job_name>", job);
+        return v;
+    }
+
     /** Metric settings parsed from key-value pairs, as the factory parses them. */
     public static MetricsSettings metricsSettings(String... keyValues) {
         return MetricsSettings.read(new OptionReader(properties(keyValues)));
