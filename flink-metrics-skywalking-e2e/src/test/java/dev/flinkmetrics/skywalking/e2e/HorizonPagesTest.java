@@ -189,8 +189,7 @@ class HorizonPagesTest {
     @BeforeAll
     static void read() throws Exception {
         file = new ObjectMapper().readTree(SkyWalkingFiles.HORIZON_PAGES.toFile());
-        ruleMetrics =
-                SkyWalkingFiles.metricsByEntity(Line.FLINK_LAYER.rules().resolve("flink-project"));
+        ruleMetrics = SkyWalkingFiles.metricsByEntity(Line.OAP_11.rules().resolve("flink-project"));
     }
 
     @Test
@@ -366,7 +365,7 @@ class HorizonPagesTest {
         }
         assertThat(shown).as("rule metrics on a Horizon page").containsAll(ruleMetrics.keySet());
         Set<String> booster = new LinkedHashSet<>();
-        for (Expression e : SkyWalkingFiles.expressions(Line.FLINK_LAYER)) {
+        for (Expression e : SkyWalkingFiles.expressions(Line.OAP_10_3)) {
             booster.addAll(e.metrics());
         }
         assertThat(shown).as("what the booster UI's dashboards show").containsAll(booster);
@@ -414,7 +413,7 @@ class HorizonPagesTest {
     private static Set<String> perTaskManagerJobMetrics() {
         try {
             return SkyWalkingFiles.metricsByEntity(
-                            Line.FLINK_LAYER
+                            Line.OAP_11
                                     .rules()
                                     .resolve("flink-project")
                                     .resolve("flink-project-job-tasks.yaml"))

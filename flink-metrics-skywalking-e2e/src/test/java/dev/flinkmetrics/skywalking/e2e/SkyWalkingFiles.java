@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -212,6 +213,43 @@ final class SkyWalkingFiles {
                                             entity,
                                             expression.asText()));
                         }
+                    }
+                }
+            }
+        }
+        return expressions;
+    }
+
+    private static final Pattern TOP_N = Pattern.compile("^top_n\\((meter_[A-Za-z0-9_]+),");
+
+    /**
+     * Every widget expression of the project's Horizon pages, with the entity it is evaluated for:
+     * the page's (service, instance, endpoint); a top list's ranked metric for each of the entities
+     * it ranks.
+     */
+    static List<Expression> horizonExpressions(Line line) throws IOException {
+        Map<String, String> entityOfMetric = metricsByEntity(line.rules().resolve("flink-project"));
+        JsonNode pages =
+                new ObjectMapper().readTree(HORIZON_PAGES.toFile()).get("dashboardExtPages");
+        List<Expression> expressions = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> scopes = pages.fields(); scopes.hasNext(); ) {
+            Map.Entry<String, JsonNode> scope = scopes.next();
+            String entity =
+                    scope.getKey().equals("service")
+                            ? "Service"
+                            : scope.getKey().equals("instance") ? "ServiceInstance" : "Endpoint";
+            for (JsonNode page : scope.getValue()) {
+                for (JsonNode widget : page.get("widgets")) {
+                    for (JsonNode e : widget.get("expressions")) {
+                        Matcher top = TOP_N.matcher(e.asText());
+                        expressions.add(
+                                top.find()
+                                        ? new Expression(
+                                                page.get("id").asText(),
+                                                entityOfMetric.get(top.group(1)),
+                                                top.group(1))
+                                        : new Expression(
+                                                page.get("id").asText(), entity, e.asText()));
                     }
                 }
             }
