@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
  * widget reads metrics the project's rules define for the entity its page is about, and the pages
  * show everything the booster UI's dashboards of the project show.
  */
-class HorizonPagesTest {
+class HorizonPagesSchemaTest {
 
     /** The keys of a layer template (bundled-schema.ts, {@code .strict()}). */
     private static final Set<String> LAYER_KEYS =
