@@ -92,6 +92,9 @@ class Report {
       );
     } else if (w.ok) {
       this.line("PASS", page, w.title, `${w.type}${unit}: ${w.rendered}`);
+    } else if (expected && expected.shows && !w.rendered.includes(expected.shows)) {
+      // The entry names what the widget shows instead of data: anything else is a new fault.
+      this.line("FAIL", page, w.title, `${w.problems.join("; ")}; no-data-expected.json expects "${expected.shows}"`);
     } else if (expected) {
       this.line("NO-DATA-EXPECTED", page, w.title, `${w.problems.join("; ")}: ${expected.reason}`);
     } else {
@@ -215,8 +218,8 @@ async function main() {
     };
 
     await user.signIn(page, options.horizon, options.user, options.password);
-    await page.goto(`${options.horizon}/layer/${LAYER}/service`);
-    await user.settle(page);
+    // The cluster, then the time range (a page load resets the range to Horizon's default).
+    await selectService(page, options.horizon, service);
     log(`time range: ${await user.timeRange(page, "Last 15 minutes")}`);
 
     // The Flink layer's menu: SkyWalking's pages, the project's pages, the trace view.
@@ -236,8 +239,6 @@ async function main() {
       `${rows.map((r) => r.name).join(", ")}${missing.length ? `; missing ${missing.join(", ")}` : ""}`,
     );
 
-    // The cluster: SkyWalking's service page, then the project's service pages.
-    await selectService(page, options.horizon, service);
     const job = options.job;
     for (const { scope, label } of SCOPES) {
       const pages = [{ path: scope, name: null, widgets: template.dashboards[scope] || [] }].concat(
@@ -266,9 +267,10 @@ async function main() {
       }
     }
 
-    await traces(page, report, options.horizon, service, path.join(shots, "horizon-checkpoint-trace.png"));
+    await traces(page, report, service, path.join(shots, "horizon-checkpoint-trace.png"));
     await events(page, report, service, options["events-job"] || job, path.join(shots, "horizon-job-events.png"));
     await alarms(page, report, options.horizon, service, options["events-job"] || job, shots);
+    await layerDashboards(page, report, options.horizon, path.join(out, "layer-dashboards.png"));
   } catch (e) {
     report.line("FAIL", "(check)", "(stopped)", e.stack.split("\n").slice(0, 3).join(" "));
   } finally {
@@ -304,24 +306,156 @@ async function selectService(page, url, service) {
   await user.settle(page);
 }
 
-/** The Zipkin trace view of the layer: the cluster's checkpoint traces, one opened. */
-async function traces(page, report, url, service, shot) {
+/**
+ * Horizon's own view of the templates (Dashboard setup, Layer dashboards): the FLINK template the
+ * OAP holds now differs from the one Horizon ships, which Horizon calls diverged.
+ */
+async function layerDashboards(page, report, url, shot) {
+  await page.goto(`${url}/admin/layer-dashboards`);
+  await user.settle(page);
+  const text = await page.locator(".sw-main").innerText();
+  const synced = (text.match(/Synced from OAP[^\n]*/) || [""])[0].trim();
+  const diverged = Number((synced.match(/(\d+) diverged/) || [])[1] || 0);
+  report.line(
+    diverged >= 1 ? "PASS" : "FAIL",
+    "Layer dashboards",
+    "FLINK template",
+    `${synced || "no sync status shown"} (the FLINK row with the project's pages differs from Horizon's bundle)`,
+  );
+  await page.screenshot({ path: shot });
+}
+
+/**
+ * The layer's trace view (Zipkin): the cluster's checkpoint spans of the last 15 minutes, the
+ * newest trace opened and its span's tags read.
+ */
+async function traces(page, report, service, shot) {
   await user.openMenuRow(page, LAYER, "trace");
-  report.line("FAIL", "Traces", "checkpoint trace", "not read yet");
-  await user.screenshot(page, shot);
+  const fields = page.locator(".ztr-conditions .cf-tas");
+  await fields.nth(0).click();
+  await page.locator(".tas__row", { hasText: service }).first().click();
+  await fields.nth(2).click();
+  await page.locator(".tas__row", { hasText: /^\s*checkpoint\s*$/ }).first().click();
+  await page.locator(".ztr-conditions select").nth(1).selectOption({ label: "Last 15 min" });
+  await page.click(".ztr-run-btn");
+  await user.settle(page);
+  const rows = page.locator(".ztr-list .tr-row-card");
+  await rows.first().waitFor({ timeout: 15000 }).catch(() => {});
+  const found = await rows.count();
+  const names = await rows.locator(".tr-ep").allInnerTexts();
+  report.line(
+    found && names.every((n) => n.trim() === "checkpoint") ? "PASS" : "FAIL",
+    "Traces (Zipkin)",
+    `${service}, span checkpoint, last 15 min`,
+    `${found} traces: ${[...new Set(names.map((n) => n.trim()))].join(", ") || "none"}`,
+  );
+  if (!found) {
+    await user.screenshot(page, shot);
+    return;
+  }
+  await rows.first().click();
+  await page.locator(".ztr-waterfall .tp-row").first().waitFor();
+  await user.settle(page);
+  const kpis = (await page.locator(".ztr-kpis").innerText()).replace(/\s+/g, " ").trim();
+  await page.locator(".ztr-waterfall .tp-row").first().click();
+  const modal = page.locator(".span-modal");
+  await modal.waitFor();
+  const text = await modal.innerText();
+  const tag = (name) => (text.match(new RegExp(`\\n${name}\\s*\\n\\s*([^\\n]+)`)) || [])[1];
+  const status = tag("checkpointStatus");
+  report.line(
+    status && tag("service.name") === service ? "PASS" : "FAIL",
+    "Traces (Zipkin)",
+    "checkpoint trace",
+    `${kpis}; checkpoint ${tag("checkpointId")} ${status}, job ${tag("job_name")}, fullSize ${tag("fullSize")} bytes, ` +
+      `checkpointedSize ${tag("checkpointedSize")} bytes, service ${tag("service.name")}`,
+  );
+  await page.screenshot({ path: shot });
+  await modal.locator("button").first().click();
 }
 
-/** The cluster's events, from the Events button of the service banner; the job's among them. */
+/**
+ * The cluster's events, as the Events button of the layer's service banner opens them (the events
+ * of the service in layer FLINK, over the last 6 hours); the job's among them.
+ */
 async function events(page, report, service, job, shot) {
-  report.line("FAIL", "Events", "events", "not read yet");
+  await user.openMenuRow(page, LAYER, "service");
+  await page.click(".svc-events");
+  const popout = page.locator(".evtp");
+  await popout.waitFor();
+  await user.settle(page);
+  await page.waitForFunction(() => !/Reading data/.test((document.querySelector(".evtp") || {}).innerText || ""), null, {
+    timeout: 30000,
+  }).catch(() => {});
+  const name = `Events (${service})`;
+  const error = await popout.locator(".evtp__empty--err").allInnerTexts();
+  const rows = await popout.locator(".gantt-row").allInnerTexts();
+  const shown = rows.map((r) => r.replace(/\s+/g, " ").trim());
+  const widget = {
+    title: `events of job ${job}`,
+    type: "events",
+    unit: "",
+    rendered: error.length ? error.join(" ").replace(/\s+/g, " ").trim() : `${shown.length} rows: ${shown.slice(0, 12).join(", ")}`,
+    problems: [],
+  };
+  if (error.length) {
+    widget.problems.push(`shows "${widget.rendered}"`);
+  } else if (!shown.some((r) => r.includes(job))) {
+    widget.problems.push(`no event of ${job}`);
+  }
+  widget.ok = widget.problems.length === 0;
+  report.widget(name, widget, []);
+  await page.screenshot({ path: shot });
+  await page.keyboard.press("Escape");
 }
 
-/** The alarms page, narrowed to the layer: the cluster's alarms, the details of one on the job. */
+/**
+ * The alarms page (the last 20 minutes): the alarms of the cluster, and the details of the newest
+ * one on the job.
+ */
 async function alarms(page, report, url, service, job, shots) {
   await page.goto(`${url}/alarms`);
   await user.settle(page);
-  report.line("FAIL", "Alarms", "alarms", "not read yet");
+  const rows = page.locator(".ax__rows .ax__row");
+  await rows.first().waitFor({ timeout: 15000 }).catch(() => {});
+  const all = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+  const ours = all.filter((t) => t.includes(service));
+  report.line(
+    ours.length ? "PASS" : "FAIL",
+    "Alarms",
+    "alarm list",
+    `${ours.length} alarms of ${service}: ${ours.join(" | ") || "none"}`,
+  );
   await user.screenshot(page, path.join(shots, "horizon-alarms.png"));
+  if (!ours.length) {
+    return;
+  }
+  const onJob = rows.filter({ hasText: job });
+  await ((await onJob.count()) ? onJob : rows.filter({ hasText: service })).first().click();
+  const detail = page.locator(".ad");
+  await detail.waitFor();
+  await user.settle(page);
+  const read = await detail.evaluate((d) => {
+    const text = (sel) => [...d.querySelectorAll(sel)].map((e) => e.innerText.replace(/\s+/g, " ").trim());
+    const chartEl = [...d.querySelectorAll("*")].find((e) => e.__chart);
+    let points = 0;
+    if (chartEl) {
+      for (const s of chartEl.__chart.getOption().series || []) {
+        points += (s.data || []).filter((v) => {
+          const y = Array.isArray(v) ? v[1] : v && v.value !== undefined ? v.value : v;
+          return y !== null && y !== "-" && y !== undefined && Number.isFinite(Number(y));
+        }).length;
+      }
+    }
+    return { message: text(".ad__rule")[0] || "", tags: text(".ad__tag"), expression: text(".ad__expr")[0] || "", points };
+  });
+  report.line(
+    read.message && read.expression ? "PASS" : "FAIL",
+    "Alarms / alarm detail",
+    read.message || "(no message)",
+    `tags ${read.tags.join(", ") || "none"}; expression ${read.expression}; snapshot chart: ${read.points} points`,
+  );
+  await page.screenshot({ path: path.join(shots, "horizon-alarm-detail.png") });
 }
 
 main().catch((e) => {

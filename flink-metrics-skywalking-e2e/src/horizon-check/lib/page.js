@@ -155,16 +155,13 @@ function readWidgets() {
   return widgets;
 }
 
-/** Height the window needs to show the whole page without scrolling any panel of it. */
+/**
+ * Height the window needs to show the whole page without scrolling: Horizon scrolls its main
+ * panel (.sw-main) rather than the document.
+ */
 function contentHeight() {
-  let extra = 0;
-  for (const el of document.querySelectorAll("*")) {
-    const style = getComputedStyle(el);
-    if (/(auto|scroll)/.test(style.overflowY) && el.scrollHeight > el.clientHeight + 1 && el.clientHeight > 200) {
-      extra = Math.max(extra, el.scrollHeight - el.clientHeight);
-    }
-  }
-  return window.innerHeight + extra;
+  const main = document.querySelector(".sw-main") || document.documentElement;
+  return window.innerHeight + Math.max(0, main.scrollHeight - main.clientHeight);
 }
 
 module.exports = { keepChartInstances, settled, readWidgets, contentHeight };

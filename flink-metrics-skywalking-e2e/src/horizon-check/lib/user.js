@@ -78,9 +78,15 @@ async function pick(page, name) {
  * tall as that panel's content first (at most 4000 px), and the charts are given time to draw.
  */
 async function screenshot(page, file) {
-  const height = Math.min(await page.evaluate(contentHeight), 4000);
-  await page.setViewportSize({ width: VIEWPORT.width, height: Math.max(height, VIEWPORT.height) });
-  await settle(page);
+  // A taller window can lay the page out anew (widgets of a grid take the height they are given).
+  for (let i = 0; i < 3; i++) {
+    const height = Math.min(await page.evaluate(contentHeight), 4000);
+    if (height <= page.viewportSize().height) {
+      break;
+    }
+    await page.setViewportSize({ width: VIEWPORT.width, height });
+    await settle(page);
+  }
   await page.screenshot({ path: file });
   await page.setViewportSize(VIEWPORT);
   await settle(page);
