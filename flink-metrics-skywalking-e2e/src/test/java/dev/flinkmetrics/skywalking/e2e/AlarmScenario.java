@@ -90,6 +90,7 @@ final class AlarmScenario implements AutoCloseable {
     private static final String IDLE = "alarm-idle";
 
     private final OapServer oap;
+    private final String endpoint;
     private final String version;
     private final List<StandaloneFlink> clusters = new ArrayList<>();
     private final Map<String, Expected> expected = new LinkedHashMap<>();
@@ -109,8 +110,9 @@ final class AlarmScenario implements AutoCloseable {
     private final long startedMillis = System.currentTimeMillis();
     private volatile Throwable scheduledFailure;
 
-    private AlarmScenario(OapServer oap, String version) {
+    private AlarmScenario(OapServer oap, String endpoint, String version) {
         this.oap = oap;
+        this.endpoint = endpoint;
         this.version = version;
         expect("flink_job_restarted_rule", job("restarting"));
         expect("flink_job_restart_loop_rule", job("restarting"));
@@ -127,7 +129,8 @@ final class AlarmScenario implements AutoCloseable {
 
     /**
      * Starts the three clusters and their jobs on Flink {@code version} ({@code lib} is its
-     * distribution's lib/), reporting to {@code oap} with {@code reporterExtra} keys added.
+     * distribution's lib/), reporting to {@code oap} at {@code endpoint} with {@code reporterExtra}
+     * keys added.
      */
     static AlarmScenario start(
             OapServer oap,
@@ -136,9 +139,10 @@ final class AlarmScenario implements AutoCloseable {
             Path work,
             Path logs,
             Path pluginJar,
+            String endpoint,
             Map<String, String> reporterExtra)
             throws Exception {
-        AlarmScenario scenario = new AlarmScenario(oap, version);
+        AlarmScenario scenario = new AlarmScenario(oap, endpoint, version);
         try {
             scenario.startClusters(lib, work, logs, pluginJar, reporterExtra);
         } catch (Throwable t) {
@@ -233,7 +237,7 @@ final class AlarmScenario implements AutoCloseable {
         StandaloneFlink.Layout layout =
                 new StandaloneFlink.Layout(version, lib, work.resolve(name), logs.resolve(name));
         StandaloneFlink flink =
-                StandaloneFlink.prepareReporting(layout, pluginJar, oap.endpoint(), name, extra);
+                StandaloneFlink.prepareReporting(layout, pluginJar, endpoint, name, extra);
         clusters.add(flink);
         return flink;
     }

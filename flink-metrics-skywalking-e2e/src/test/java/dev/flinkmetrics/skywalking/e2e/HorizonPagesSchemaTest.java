@@ -34,7 +34,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The project's Horizon UI pages ({@link SkyWalkingFiles#HORIZON_PAGES}) hold to what Horizon 1.0
+ * The project's Horizon UI pages ({@link SkyWalkingFiles#horizonPages()}) hold to what Horizon 1.0
  * accepts in a layer template, restated here from its schema (apps/bff, {@code
  * logic/dashboard/schema.ts} and {@code logic/templates/bundled-schema.ts}) so that no Horizon is
  * needed at test time: Horizon's template store, the OAP, validates nothing, and a widget Horizon
@@ -188,14 +188,14 @@ class HorizonPagesSchemaTest {
 
     @BeforeAll
     static void read() throws Exception {
-        file = new ObjectMapper().readTree(SkyWalkingFiles.HORIZON_PAGES.toFile());
+        file = new ObjectMapper().readTree(SkyWalkingFiles.horizonPages().toFile());
         ruleMetrics = SkyWalkingFiles.metricsByEntity(Line.OAP_11.rules().resolve("flink-project"));
     }
 
     @Test
     void theFileIsAPartialFlinkTemplateTheInstallCommandMerges() {
         assertThat(file.isObject())
-                .as("%s is a JSON object", SkyWalkingFiles.HORIZON_PAGES)
+                .as("%s is a JSON object", SkyWalkingFiles.horizonPages())
                 .isTrue();
         for (String key : names(file)) {
             assertThat(LAYER_KEYS)

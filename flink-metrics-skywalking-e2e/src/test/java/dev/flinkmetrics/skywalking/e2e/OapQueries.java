@@ -59,6 +59,11 @@ final class OapQueries {
         return JSON.readTree(text);
     }
 
+    /** A value written as JSON. */
+    static String write(Object value) throws IOException {
+        return JSON.writeValueAsString(value);
+    }
+
     /** A GraphQL Duration over the last {@code minutes} minutes, by minute. */
     static Map<String, String> lastMinutes(long minutes) {
         LocalDateTime now = LocalDateTime.now();

@@ -40,12 +40,13 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.common.FlowStyle;
 
 /**
- * A real Apache SkyWalking OAP as a separate process on 127.0.0.1, with what the project ships for
- * its line installed as docs/skywalking.md says: the rules of {@code skywalking/<line>/otel-rules/}
- * and {@code flink-project/*} enabled, the dashboards of {@code
- * skywalking/<line>/ui-initialized-templates/} and the alarm rules of {@code
- * skywalking/alarm-settings-flink.yml} merged into the OAP's own. Ended by its PID on close, and by
- * a shutdown hook if the test JVM dies first.
+ * A real Apache SkyWalking OAP as a separate process on 127.0.0.1, with the files the project ships
+ * for its line installed as docs/skywalking.md says: up to 10.4 the rules of {@code
+ * skywalking/<line>/otel-rules/} with {@code flink-project/*} enabled and the dashboards of {@code
+ * skywalking/<line>/ui-initialized-templates/}; on every line the alarm rules of {@code
+ * skywalking/alarm-settings-flink.yml} merged into the OAP's own. (On OAP 11 the rules and pages go
+ * in through the install command, on the running OAP.) Ended by its PID on close, and by a shutdown
+ * hook if the test JVM dies first.
  *
  * <p>Two kinds of release: the OAP from Maven Central (its jars carry no configuration, so the
  * project's own, {@code src/oap-config/}, with in-memory H2), and an OAP home in the layout of the
@@ -56,7 +57,7 @@ final class OapServer implements AutoCloseable {
 
     private static final String MAIN = "org.apache.skywalking.oap.server.starter.OAPServerStartUp";
     private static final Pattern CORE_JAR =
-            Pattern.compile("server-core-(\\d+\\.\\d+\\.\\d+)\\.jar");
+            Pattern.compile("server-core-(\\d+\\.\\d+\\.\\d+(?:-SNAPSHOT)?)\\.jar");
     private static final Pattern DEFAULT_RULES =
             Pattern.compile("SW_OTEL_RECEIVER_ENABLED_OTEL_METRICS_RULES:\"?([^\"}]*)\"?}");
 
@@ -131,8 +132,12 @@ final class OapServer implements AutoCloseable {
     /** The Zipkin query API, where the OAP keeps the spans it received over OTLP. */
     final int zipkinPort;
 
+    /** OAP 11's admin server, where the install command sends the project's OAP side. */
+    final int adminPort;
+
     final Path log;
-    private final Process process;
+    private final ProcessBuilder builder;
+    private volatile Process process;
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Thread killer;
@@ -142,19 +147,44 @@ final class OapServer implements AutoCloseable {
 
     private OapServer(
             Release release,
-            Process process,
+            ProcessBuilder builder,
             int grpcPort,
             int restPort,
             int zipkinPort,
+            int adminPort,
             Path log) {
+        this.adminPort = adminPort;
         this.release = release;
-        this.process = process;
+        this.builder = builder;
         this.grpcPort = grpcPort;
         this.restPort = restPort;
         this.zipkinPort = zipkinPort;
         this.log = log;
-        this.killer = new Thread(process::destroyForcibly, "oap-killer");
+        this.killer =
+                new Thread(
+                        () -> {
+                            Process running = process;
+                            if (running != null) {
+                                running.destroyForcibly();
+                            }
+                        },
+                        "oap-killer");
         Runtime.getRuntime().addShutdownHook(killer);
+    }
+
+    private OapServer launch() throws IOException {
+        process = builder.start();
+        return this;
+    }
+
+    /**
+     * Stops the OAP (by its PID) and starts it again with the same configuration and storage, as an
+     * operator restarts it; its log goes on in the same file. Call {@link #awaitReady} after.
+     */
+    void restart() throws IOException {
+        StandaloneFlink.stop(process);
+        builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        launch();
     }
 
     /**
@@ -175,14 +205,42 @@ final class OapServer implements AutoCloseable {
             String jdbcUrl,
             Path work)
             throws Exception {
+        return start(release, projectConfig, skywalkingFlinkRules, jdbcUrl, 0, work);
+    }
+
+    /**
+     * As {@link #start(Release, Path, Path, String, Path)}, with the OAP's dynamic configuration
+     * taken from a {@link DynamicConfigServer} on {@code dynamicConfigPort} (0: none). On OAP 11
+     * the alarm rules then go there, not into alarm-settings.yml (docs/alarms.md says why).
+     */
+    static OapServer start(
+            Release release,
+            Path projectConfig,
+            Path skywalkingFlinkRules,
+            String jdbcUrl,
+            int dynamicConfigPort,
+            Path work)
+            throws Exception {
         StandaloneFlink.deleteRecursively(work.resolve("config"));
         Files.createDirectories(work);
         Path config = work.resolve("config");
         copyTree(release.config == null ? projectConfig : release.config, config);
         Line line = release.line();
-        copyTree(line.rules(), config.resolve("otel-rules"));
-        copyTree(line.templates(), config.resolve("ui-initialized-templates"));
-        mergeAlarmRules(config.resolve("alarm-settings.yml"));
+        List<String> rules = new ArrayList<>();
+        if (line.booster()) {
+            // Up to 10.4, rules and dashboards are files the OAP reads at start; from 11 the
+            // install command puts the rules and pages on the running OAP (RealOapIT runs it).
+            copyTree(line.rules(), config.resolve("otel-rules"));
+            copyTree(line.templates(), config.resolve("ui-initialized-templates"));
+            rules.add("flink-project/*");
+        }
+        if (line.booster()) {
+            Path settings = config.resolve("alarm-settings.yml");
+            Files.write(
+                    settings,
+                    withProjectAlarmRules(Files.exists(settings) ? read(settings) : "")
+                            .getBytes(StandardCharsets.UTF_8));
+        }
         Path version = config.resolve("version.properties");
         if (release.config != null && !Files.exists(version)) {
             // The official release has it (from the build's git commit); a home built from a
@@ -192,8 +250,6 @@ final class OapServer implements AutoCloseable {
                     ("git.build.version=" + release.version + "\ngit.commit.id=unknown\n")
                             .getBytes(StandardCharsets.UTF_8));
         }
-        List<String> rules = new ArrayList<>();
-        rules.add("flink-project/*");
         if (skywalkingFlinkRules != null && !line.flinkLayer()) {
             Path target = config.resolve("otel-rules").resolve("flink");
             Files.createDirectories(target);
@@ -214,6 +270,7 @@ final class OapServer implements AutoCloseable {
         int grpcPort = StandaloneFlink.freePort();
         int restPort = StandaloneFlink.freePort();
         int zipkinPort = StandaloneFlink.freePort();
+        int adminPort = StandaloneFlink.freePort();
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.add(release.config == null ? "-Xmx1g" : "-Xmx2g");
@@ -246,6 +303,12 @@ final class OapServer implements AutoCloseable {
             env.put("SW_QUERY_ZIPKIN", "default");
             env.put("SW_QUERY_ZIPKIN_REST_HOST", "127.0.0.1");
             env.put("SW_QUERY_ZIPKIN_REST_PORT", String.valueOf(zipkinPort));
+            // OAP 11's admin server (UI templates, runtime rules, status) and its peers' port,
+            // on loopback rather than every address, as docs/skywalking.md says to run it.
+            env.put("SW_ADMIN_SERVER_HOST", "127.0.0.1");
+            env.put("SW_ADMIN_SERVER_PORT", String.valueOf(adminPort));
+            env.put("SW_ADMIN_SERVER_GRPC_HOST", "127.0.0.1");
+            env.put("SW_ADMIN_SERVER_GRPC_PORT", String.valueOf(StandaloneFlink.freePort()));
             // The OAP's own metrics (on by default from 10.3, port 1234 on every address).
             env.put("SW_TELEMETRY_PROMETHEUS_HOST", "127.0.0.1");
             env.put("SW_TELEMETRY_PROMETHEUS_PORT", String.valueOf(StandaloneFlink.freePort()));
@@ -255,6 +318,12 @@ final class OapServer implements AutoCloseable {
                         "SW_PROMQL", "SW_LOGQL", "SW_TRACEQL", "SW_RECEIVER_AWS_FIREHOSE"
                     }) {
                 env.put(module, "-");
+            }
+            if (dynamicConfigPort > 0) {
+                env.put("SW_CONFIGURATION", "grpc");
+                env.put("SW_DCS_SERVER_HOST", "127.0.0.1");
+                env.put("SW_DCS_SERVER_PORT", String.valueOf(dynamicConfigPort));
+                env.put("SW_DCS_PERIOD", "5");
             }
             if (jdbcUrl != null) {
                 env.put("SW_STORAGE", "postgresql");
@@ -283,24 +352,26 @@ final class OapServer implements AutoCloseable {
                                 + String.join(" ", command)
                                 + "\n")
                         .getBytes(StandardCharsets.UTF_8));
-        return new OapServer(release, builder.start(), grpcPort, restPort, zipkinPort, log);
+        return new OapServer(release, builder, grpcPort, restPort, zipkinPort, adminPort, log)
+                .launch();
     }
 
     /**
-     * Adds the project's alarm rules to the OAP's alarm-settings.yml (or makes it), as a user
-     * merges them; the OAP's own rules and hooks stay.
+     * The OAP's alarm settings (the text of an alarm-settings.yml, or "") with the project's alarm
+     * rules added, as a user merges them; the OAP's own rules and hooks stay.
      */
     @SuppressWarnings("unchecked")
-    private static void mergeAlarmRules(Path settings) throws IOException {
+    static String withProjectAlarmRules(String settings) throws IOException {
         Load load = new Load(LoadSettings.builder().build());
         Map<String, Object> ours =
                 (Map<String, Object>) load.loadFromString(read(SkyWalkingFiles.ALARMS));
         Map<String, Object> merged = new LinkedHashMap<>();
-        if (Files.exists(settings)) {
-            Object theirs = new Load(LoadSettings.builder().build()).loadFromString(read(settings));
-            if (theirs instanceof Map) {
-                merged.putAll((Map<String, Object>) theirs);
-            }
+        Object theirs =
+                settings.trim().isEmpty()
+                        ? null
+                        : new Load(LoadSettings.builder().build()).loadFromString(settings);
+        if (theirs instanceof Map) {
+            merged.putAll((Map<String, Object>) theirs);
         }
         Map<String, Object> rules = new LinkedHashMap<>();
         if (merged.get("rules") instanceof Map) {
@@ -308,11 +379,14 @@ final class OapServer implements AutoCloseable {
         }
         rules.putAll((Map<String, Object>) ours.get("rules"));
         merged.put("rules", rules);
-        Files.write(
-                settings,
-                new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build())
-                        .dumpToString(merged)
-                        .getBytes(StandardCharsets.UTF_8));
+        return new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build())
+                .dumpToString(merged);
+    }
+
+    /** The release's own alarm-settings.yml, as the OAP reads it at start; "" when it has none. */
+    String alarmSettings() throws IOException {
+        Path settings = log.getParent().resolve("config").resolve("alarm-settings.yml");
+        return Files.exists(settings) ? read(settings) : "";
     }
 
     /** Waits until GraphQL answers, which the OAP serves last of all its servers. */
@@ -340,6 +414,18 @@ final class OapServer implements AutoCloseable {
     }
 
     /**
+     * Where reporters send over {@code protocol}: the gRPC port, or for {@code http/protobuf} the
+     * REST port (OTLP/HTTP from OAP 11, events at /v3/events on every line).
+     */
+    String endpoint(String protocol) {
+        return protocol.equals("grpc") ? endpoint() : "http://127.0.0.1:" + restPort;
+    }
+
+    String adminUrl() {
+        return "http://127.0.0.1:" + adminPort;
+    }
+
+    /**
      * GETs a path of the Zipkin query API (where the OAP keeps OTLP spans) and returns the body.
      */
     String zipkin(String pathAndQuery) throws IOException, InterruptedException {
@@ -357,6 +443,38 @@ final class OapServer implements AutoCloseable {
                         HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IOException("Zipkin API answered " + response.statusCode());
+        }
+        return response.body();
+    }
+
+    /** GETs a path of OAP 11's admin server and returns the body; fails on a status not 200. */
+    String admin(String path) throws IOException, InterruptedException {
+        return admin(path, "GET", null);
+    }
+
+    /** Sends a request with a JSON body (or none) to OAP 11's admin server; returns the body. */
+    String admin(String path, String method, String json) throws IOException, InterruptedException {
+        HttpResponse<String> response =
+                http.send(
+                        HttpRequest.newBuilder(URI.create(adminUrl() + path))
+                                .timeout(Duration.ofSeconds(30))
+                                .header("Content-Type", "application/json")
+                                .method(
+                                        method,
+                                        json == null
+                                                ? HttpRequest.BodyPublishers.noBody()
+                                                : HttpRequest.BodyPublishers.ofString(json))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException(
+                    method
+                            + " "
+                            + path
+                            + " answered "
+                            + response.statusCode()
+                            + ": "
+                            + response.body());
         }
         return response.body();
     }

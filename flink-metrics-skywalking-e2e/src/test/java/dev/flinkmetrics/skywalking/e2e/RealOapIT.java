@@ -55,6 +55,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,6 +89,23 @@ class RealOapIT {
     private static final String ENDPOINT = "e2e_oap_job";
     private static final int TASK_MANAGERS = 2;
     private static final String BACK_PRESSURED = "meter_flink_project_tm_backpressured_tasks";
+
+    /** How the reporters send: grpc, or http/protobuf (OTLP/HTTP, OAP 11 and later). */
+    private static final String PROTOCOL = System.getProperty("e2e.oap.protocol", "grpc");
+
+    /**
+     * A FLINK layer template as Horizon writes it into an OAP 11 at its first start (an envelope
+     * around the layer template; here a small one of the test's own): what the install command
+     * merges the project's pages into, and must leave as it is.
+     */
+    private static final String HORIZON_FLINK_TEMPLATE =
+            "{\"content\":{\"components\":{\"endpoints\":true,\"instances\":true,"
+                    + "\"logs\":false,\"service\":true,\"topology\":false,\"traces\":false},"
+                    + "\"dashboards\":{\"service\":[{\"expressions\":"
+                    + "[\"latest(meter_flink_jobManager_running_job_number)\"],\"id\":\"jobs\","
+                    + "\"span\":3,\"title\":\"Running Jobs\",\"type\":\"card\"}]},"
+                    + "\"key\":\"FLINK\"},\"kind\":\"layer\",\"name\":\"horizon.layer.FLINK\","
+                    + "\"version\":1}";
 
     private static final List<String> JOB_RULES =
             Arrays.asList(
@@ -139,10 +157,17 @@ class RealOapIT {
 
     private static EmbeddedPostgres postgres;
     private static OapServer oap;
+
+    /** OAP 11's dynamic configuration, where the project's alarm rules go (docs/alarms.md). */
+    private static DynamicConfigServer dynamicConfig;
+
     private static OapQueries queries;
     private static AlarmScenario alarms;
     private static Line line;
     private static long started;
+
+    /** What the install command printed when it put the project's side on OAP 11. */
+    private static String installed;
 
     /** SkyWalking's own Flink rules the OAP runs: its own from 10.3, else those given, or none. */
     private static Path skywalkingFlinkRules;
@@ -157,11 +182,22 @@ class RealOapIT {
                         ? OapServer.Release.fromMaven(Paths.get(requiredProperty("e2e.oap.lib")))
                         : OapServer.Release.fromHome(Paths.get(home));
         line = release.line();
+        if (!PROTOCOL.equals("grpc") && line != Line.OAP_11) {
+            throw new IllegalArgumentException(
+                    "-Doap.protocol="
+                            + PROTOCOL
+                            + ": OTLP/HTTP needs OAP 11; "
+                            + release
+                            + " is not");
+        }
         String given = System.getProperty("e2e.oap.flink-rules", "");
         Path rules = given.isEmpty() ? null : Paths.get(given);
         if (release.needsPostgres()) {
             postgres = EmbeddedPostgres.start(work.resolve("postgres"));
             log("PostgreSQL on port %d after %d s", postgres.port, seconds(started));
+        }
+        if (line == Line.OAP_11) {
+            dynamicConfig = new DynamicConfigServer();
         }
         oap =
                 OapServer.start(
@@ -169,9 +205,26 @@ class RealOapIT {
                         Paths.get(requiredProperty("e2e.oap.config")),
                         rules,
                         postgres == null ? null : postgres.jdbcUrl(),
+                        dynamicConfig == null ? 0 : dynamicConfig.port(),
                         work);
         oap.awaitReady(Duration.ofSeconds(300));
         queries = new OapQueries(oap);
+        if (line == Line.OAP_11) {
+            // As a user does: Horizon has written its templates; the install command adds the
+            // rules and pages on the running OAP.
+            seedHorizonTemplate();
+            InstallRun run = InstallRun.of("install", "--admin", oap.adminUrl());
+            log("install command, exit %d after %d s:%n%s", run.exit, seconds(started), run.output);
+            assertThat(run.exit).as(run.output).isZero();
+            installed = run.output;
+            // The alarm rules name the rules just installed: through the dynamic configuration,
+            // which the OAP reads while it runs (in alarm-settings.yml they would stop its start).
+            dynamicConfig.set(
+                    "alarm.default.alarm-settings",
+                    OapServer.withProjectAlarmRules(oap.alarmSettings()));
+            awaitAlarmRulesRunning(Duration.ofSeconds(120));
+            log("the project's alarm rules run after %d s", seconds(started));
+        }
         Path own = work.resolve("config").resolve("otel-rules").resolve("flink");
         skywalkingFlinkRules = Files.isDirectory(own) ? own : null;
         log(
@@ -194,7 +247,8 @@ class RealOapIT {
                         work.resolve("alarm-clusters"),
                         Paths.get(requiredProperty("e2e.logs.dir")).resolve("oap-alarms"),
                         pluginJar(),
-                        layerOptions());
+                        oap.endpoint(PROTOCOL),
+                        reporterOptions());
     }
 
     @AfterAll
@@ -205,19 +259,30 @@ class RealOapIT {
         if (oap != null) {
             oap.close();
         }
+        if (dynamicConfig != null) {
+            dynamicConfig.close();
+        }
         if (postgres != null) {
             postgres.close();
         }
     }
 
-    /** The reporters' layer: their default FLINK from 10.3 on, GENERAL before (the docs say so). */
-    private static Map<String, String> layerOptions() {
-        Map<String, String> layer = new LinkedHashMap<>();
+    /**
+     * The reporters' layer: their default FLINK from 10.3 on, GENERAL before (the docs say so); and
+     * the protocol, when not the default gRPC.
+     */
+    private static Map<String, String> reporterOptions() {
+        Map<String, String> options = new LinkedHashMap<>();
         if (!line.flinkLayer()) {
-            layer.put("metrics.reporter.sw.layer", "GENERAL");
-            layer.put("events.reporter.sw.layer", "GENERAL");
+            options.put("metrics.reporter.sw.layer", "GENERAL");
+            options.put("events.reporter.sw.layer", "GENERAL");
         }
-        return layer;
+        if (!PROTOCOL.equals("grpc")) {
+            for (String reporter : new String[] {"metrics", "traces", "events"}) {
+                options.put(reporter + ".reporter.sw.protocol", PROTOCOL);
+            }
+        }
+        return options;
     }
 
     static Stream<String> versions() {
@@ -241,7 +306,7 @@ class RealOapIT {
                         ContinuousJob.class, layout.home.resolve("job").resolve("oap-job.jar"));
         StandaloneFlink flink =
                 StandaloneFlink.prepareReporting(
-                        layout, pluginJar(), oap.endpoint(), cluster, layerOptions());
+                        layout, pluginJar(), oap.endpoint(PROTOCOL), cluster, reporterOptions());
         try {
             flink.start(TASK_MANAGERS);
             flink.awaitTaskManagers(TASK_MANAGERS, Duration.ofSeconds(120));
@@ -381,6 +446,7 @@ class RealOapIT {
     @Order(4)
     @Test
     void theDashboardsLoadFromTheStartUpFolder() throws Exception {
+        Assumptions.assumeTrue(line.booster(), "OAP 11 loads no dashboard files");
         List<String> templates = queries.templates();
         log(
                 "%d dashboard templates; the project's: %s",
@@ -416,6 +482,160 @@ class RealOapIT {
                             "Flink-JobManager FLINK Service",
                             "Flink-TaskManager FLINK ServiceInstance",
                             "Flink-Job FLINK Endpoint");
+        }
+    }
+
+    /**
+     * On OAP 11 the install command put the rules and pages on the running OAP (see {@link
+     * #startOap}): the rules through the runtime-rule API, the pages merged into the FLINK template
+     * Horizon wrote, whose own content stays. A second run changes nothing and says so; check reads
+     * it all back; a closed admin port is a failure naming the OAP's setting.
+     */
+    @Order(4)
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void theInstallCommandPutTheProjectsSideOnTheRunningOap() throws Exception {
+        Assumptions.assumeTrue(line == Line.OAP_11, "the admin API is OAP 11's");
+        for (Path rule : SkyWalkingFiles.files(Line.OAP_11.rules())) {
+            String name = rule.toString().replaceAll("\\.yaml$", "");
+            assertThat(installed).containsPattern("otel-rules/" + Pattern.quote(name) + " +added");
+        }
+        assertThat(installed).containsPattern("horizon.layer.FLINK +written");
+
+        InstallRun again = InstallRun.of("install", "--admin", oap.adminUrl());
+        log("install command again, exit %d:%n%s", again.exit, again.output);
+        assertThat(again.exit).isZero();
+        assertThat(again.output)
+                .contains("No change: everything was installed already.")
+                .doesNotContain(" added", " updated", " written");
+
+        InstallRun check = InstallRun.of("check", "--admin", oap.adminUrl());
+        log("check, exit %d:%n%s", check.exit, check.output);
+        assertThat(check.exit).as(check.output).isZero();
+        assertThat(check.output).contains("Everything is installed.");
+        int alarmRules = SkyWalkingFiles.alarmRules().size();
+        assertThat(check.output)
+                .as("alarm rules, from the OAP's alarm-settings.yml")
+                .contains(alarmRules + " of the project's " + alarmRules + " alarm rules run");
+
+        // Horizon's own content stays beside the project's pages.
+        JsonNode template =
+                OapQueries.json(
+                        OapQueries.json(oap.admin("/ui-management/templates/horizon.layer.FLINK"))
+                                .get("configuration")
+                                .asText());
+        JsonNode content = template.get("content");
+        assertThat(content.at("/dashboards/service/0/id").asText()).isEqualTo("jobs");
+        assertThat(content.at("/components/traces").asBoolean()).isTrue();
+        assertThat(content.at("/traces/source").asText()).isEqualTo("zipkin");
+        JsonNode shipped =
+                OapQueries.json(
+                        new String(
+                                Files.readAllBytes(SkyWalkingFiles.horizonPages()),
+                                StandardCharsets.UTF_8));
+        assertThat(content.get("dashboardExtPages")).isEqualTo(shipped.get("dashboardExtPages"));
+
+        int closed = StandaloneFlink.freePort();
+        InstallRun refused = InstallRun.of("install", "--admin", "http://127.0.0.1:" + closed);
+        log("install command against a closed port, exit %d:%n%s", refused.exit, refused.output);
+        assertThat(refused.exit).isEqualTo(1);
+        assertThat(refused.output)
+                .contains("nothing listens at http://127.0.0.1:" + closed)
+                .contains("SW_ADMIN_SERVER");
+    }
+
+    /**
+     * On OAP 11, after the alarm test: an operator restarts the OAP. The rules come back from its
+     * storage, the pages stay in the template, and the alarm rules come back from the dynamic
+     * configuration.
+     */
+    @Order(6)
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void afterARestartTheOapHasTheRulesPagesAndAlarmRulesAgain() throws Exception {
+        Assumptions.assumeTrue(line == Line.OAP_11, "the admin API is OAP 11's");
+        long restarting = System.nanoTime();
+        oap.restart();
+        oap.awaitReady(Duration.ofSeconds(300));
+        log("restarted in %d s", seconds(restarting));
+        awaitAlarmRulesRunning(Duration.ofSeconds(180));
+        InstallRun check = InstallRun.of("check", "--admin", oap.adminUrl());
+        log("check after the restart, exit %d:%n%s", check.exit, check.output);
+        assertThat(check.exit).as(check.output).isZero();
+        assertThat(oap.problemsSinceReady()).as("OAP errors in %s", oap.log).isEmpty();
+    }
+
+    /** Waits until the OAP runs every alarm rule of the project's (its status API says so). */
+    private static void awaitAlarmRulesRunning(Duration timeout) throws Exception {
+        List<String> expected = new ArrayList<>();
+        for (SkyWalkingFiles.AlarmRule rule : SkyWalkingFiles.alarmRules()) {
+            expected.add(rule.name);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String running = "";
+        while (System.nanoTime() < deadline) {
+            running = oap.admin("/status/alarm/rules");
+            String seen = running;
+            if (expected.stream().allMatch(r -> seen.contains("\"" + r + "\""))) {
+                return;
+            }
+            Thread.sleep(2000);
+        }
+        throw new AssertionError(
+                "the OAP does not run the project's alarm rules "
+                        + expected
+                        + " after "
+                        + timeout
+                        + " (configuration center asked "
+                        + dynamicConfig.calls()
+                        + " times): "
+                        + running
+                        + "\n"
+                        + oap.tail(40));
+    }
+
+    /** What Horizon does at its first start: writes its FLINK template into the OAP. */
+    private static void seedHorizonTemplate() throws Exception {
+        String response =
+                oap.admin(
+                        "/ui-management/templates",
+                        "POST",
+                        OapQueries.write(
+                                Map.of(
+                                        "id",
+                                        "horizon.layer.FLINK",
+                                        "configuration",
+                                        HORIZON_FLINK_TEMPLATE)));
+        log("Horizon's FLINK template written: %s", response);
+    }
+
+    /** The install command, run from the plugin jar as a user runs it: {@code java -jar}. */
+    private static final class InstallRun {
+        final int exit;
+        final String output;
+
+        private InstallRun(int exit, String output) {
+            this.exit = exit;
+            this.output = output;
+        }
+
+        static InstallRun of(String... args) throws Exception {
+            List<String> command = new ArrayList<>();
+            command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+            command.add("-jar");
+            command.add(pluginJar().toString());
+            command.addAll(Arrays.asList(args));
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            try {
+                byte[] output = process.getInputStream().readAllBytes();
+                assertThat(process.waitFor(240, TimeUnit.SECONDS))
+                        .as("the install command ends")
+                        .isTrue();
+                return new InstallRun(
+                        process.exitValue(), new String(output, StandardCharsets.UTF_8));
+            } finally {
+                process.destroyForcibly();
+            }
         }
     }
 
@@ -731,14 +951,19 @@ class RealOapIT {
         // Completed checkpoints grow: the minute's value rises as new samples arrive.
         long before = values.get("meter_flink_project_job_completed_checkpoints");
         assertThat(before).isPositive();
-        Thread.sleep(12_000);
-        Long after =
-                latest(
-                        query(
-                                service,
-                                "meter_flink_project_job_completed_checkpoints",
-                                "\"endpointName\":\"" + ENDPOINT + "\""));
-        log("completed checkpoints %d, 12 s later %d", before, after);
+        long since = System.nanoTime();
+        long growBy = since + TimeUnit.SECONDS.toNanos(90);
+        Long after = before;
+        while (after != null && after <= before && System.nanoTime() < growBy) {
+            Thread.sleep(2000); // the OAP writes minute values every 5 s
+            after =
+                    latest(
+                            query(
+                                    service,
+                                    "meter_flink_project_job_completed_checkpoints",
+                                    "\"endpointName\":\"" + ENDPOINT + "\""));
+        }
+        log("completed checkpoints %d, %d s later %d", before, seconds(since), after);
         assertThat(after).isGreaterThan(before);
     }
 
@@ -890,13 +1115,16 @@ class RealOapIT {
         if (StandaloneClusterIT.olderThan(version, 1, 19)) {
             return;
         }
-        String path =
-                "/api/v2/traces?limit=20&lookback=3600000&serviceName="
-                        + java.net.URLEncoder.encode(service, StandardCharsets.UTF_8);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         String traces = "";
         while (System.nanoTime() < deadline) {
-            traces = oap.zipkin(path);
+            // endTs given: OAP 11 answers no trace without it (earlier lines take "now").
+            traces =
+                    oap.zipkin(
+                            "/api/v2/traces?limit=20&lookback=3600000&endTs="
+                                    + System.currentTimeMillis()
+                                    + "&serviceName="
+                                    + java.net.URLEncoder.encode(service, StandardCharsets.UTF_8));
             if (traces.contains("\"name\":\"checkpoint\"")) {
                 break;
             }

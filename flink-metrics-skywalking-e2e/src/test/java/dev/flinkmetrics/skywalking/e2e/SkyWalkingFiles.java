@@ -46,13 +46,6 @@ final class SkyWalkingFiles {
     static final Path ROOT = Paths.get("..", "skywalking");
     static final Path ALARMS = ROOT.resolve("alarm-settings-flink.yml");
 
-    /**
-     * The project's pages for Horizon UI (OAP 11): a partial layer template for layer FLINK that
-     * the install command merges into the {@code horizon.layer.FLINK} template the OAP holds.
-     */
-    static final Path HORIZON_PAGES =
-            ROOT.resolve("oap-11").resolve("horizon").resolve("flink-project-pages.json");
-
     private static final Pattern METRIC = Pattern.compile("meter_flink_project_[a-z0-9_]+");
     private static final Pattern PREFIX = Pattern.compile("^metricPrefix:\\s*(\\S+)\\s*$");
     private static final Pattern RULE_NAME = Pattern.compile("^\\s*- name:\\s*(\\S+)\\s*$");
@@ -187,12 +180,21 @@ final class SkyWalkingFiles {
         return templates;
     }
 
+    /** OAP 11's Horizon pages: what the install command merges into the FLINK template. */
+    static Path horizonPages() {
+        return Line.OAP_11.dir.resolve("horizon").resolve("flink-project-pages.json");
+    }
+
     /**
-     * Every widget expression of a line's templates. A list widget's expressions are evaluated for
-     * each entity it lists (TaskManagers, jobs), the others' for the dashboard's entity. Widgets
-     * without expressions (text, the event timeline) have none.
+     * Every widget expression of a line's dashboards: the booster templates up to 10.4, Horizon's
+     * pages on 11. A booster list widget's expressions are evaluated for each entity it lists
+     * (TaskManagers, jobs), the others' for the dashboard's entity. Widgets without expressions
+     * (text, the event timeline) have none.
      */
     static List<Expression> expressions(Line line) throws IOException {
+        if (!line.booster()) {
+            return horizonExpressions();
+        }
         List<Expression> expressions = new ArrayList<>();
         for (JsonNode template : templates(line)) {
             JsonNode configuration = template.get("configuration");
@@ -220,36 +222,48 @@ final class SkyWalkingFiles {
         return expressions;
     }
 
+    /** A top list: {@code top_n(<metric>, ...)} ranks the entities that metric is kept for. */
     private static final Pattern TOP_N = Pattern.compile("^top_n\\((meter_[A-Za-z0-9_]+),");
 
     /**
-     * Every widget expression of the project's Horizon pages, with the entity it is evaluated for:
-     * the page's (service, instance, endpoint); a top list's ranked metric for each of the entities
-     * it ranks.
+     * Every widget expression of the Horizon pages, each for the entity of its page's scope
+     * (service, instance, endpoint); a tab widget's expressions are those of its tabs' widgets. A
+     * top list stands for the metric it ranks, for the entity that metric is kept for (the
+     * TaskManagers or jobs of the page's cluster).
      */
-    static List<Expression> horizonExpressions(Line line) throws IOException {
-        Map<String, String> entityOfMetric = metricsByEntity(line.rules().resolve("flink-project"));
-        JsonNode pages =
-                new ObjectMapper().readTree(HORIZON_PAGES.toFile()).get("dashboardExtPages");
+    static List<Expression> horizonExpressions() throws IOException {
+        Map<String, String> entityOfMetric =
+                metricsByEntity(Line.OAP_11.rules().resolve("flink-project"));
         List<Expression> expressions = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> scopes = pages.fields(); scopes.hasNext(); ) {
-            Map.Entry<String, JsonNode> scope = scopes.next();
+        JsonNode scopes =
+                new ObjectMapper().readTree(horizonPages().toFile()).path("dashboardExtPages");
+        for (Iterator<Map.Entry<String, JsonNode>> it = scopes.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> scope = it.next();
             String entity =
-                    scope.getKey().equals("service")
-                            ? "Service"
-                            : scope.getKey().equals("instance") ? "ServiceInstance" : "Endpoint";
+                    scope.getKey().equals("instance")
+                            ? "ServiceInstance"
+                            : scope.getKey().equals("endpoint") ? "Endpoint" : "Service";
             for (JsonNode page : scope.getValue()) {
-                for (JsonNode widget : page.get("widgets")) {
-                    for (JsonNode e : widget.get("expressions")) {
-                        Matcher top = TOP_N.matcher(e.asText());
+                List<JsonNode> widgets = new ArrayList<>();
+                for (JsonNode widget : page.path("widgets")) {
+                    widgets.add(widget);
+                    for (JsonNode tab : widget.path("tabs")) {
+                        tab.path("widgets").forEach(widgets::add);
+                    }
+                }
+                for (JsonNode widget : widgets) {
+                    for (JsonNode expression : widget.path("expressions")) {
+                        Matcher top = TOP_N.matcher(expression.asText());
                         expressions.add(
                                 top.find()
                                         ? new Expression(
-                                                page.get("id").asText(),
+                                                page.path("id").asText(),
                                                 entityOfMetric.get(top.group(1)),
                                                 top.group(1))
                                         : new Expression(
-                                                page.get("id").asText(), entity, e.asText()));
+                                                page.path("id").asText(),
+                                                entity,
+                                                expression.asText()));
                     }
                 }
             }

@@ -22,10 +22,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The project's alarm rules on OAP 11. The admin API does not take alarm rules: they go into the
- * OAP's config/alarm-settings.yml (read at start) or its dynamic configuration key {@code
- * alarm.default.alarm-settings}. What the OAP runs is read back from its status API ({@code
- * /status/alarm/rules}), and said; the command neither writes them nor fails for them.
+ * The project's alarm rules on OAP 11. The admin API does not take alarm rules, and an OAP 11 reads
+ * config/alarm-settings.yml at start before it loads the rules installed at run time, so a rule
+ * naming one of those stops its start: they go in through the OAP's dynamic configuration (key
+ * {@code alarm.default.alarm-settings}), read while it runs. What the OAP runs is read back from
+ * its status API ({@code /status/alarm/rules}) and said; the command neither writes them nor fails
+ * for them.
  */
 final class AlarmRules {
 
@@ -82,11 +84,13 @@ final class AlarmRules {
         if (!missing.isEmpty()) {
             out.printf(
                     "  not running: %s%n"
-                            + "  The admin API takes no alarm rules: merge them (java -jar <this"
-                            + " jar> alarm-rules prints them) into the OAP's"
-                            + " config/alarm-settings.yml and restart it, or set them through its"
-                            + " dynamic configuration (alarm.default.alarm-settings); see"
-                            + " docs/alarms.md.%n",
+                            + "  The admin API takes no alarm rules. Give them to the OAP through"
+                            + " its dynamic configuration,%n"
+                            + "  key alarm.default.alarm-settings (java -jar <this jar>"
+                            + " alarm-rules prints them). Not into%n"
+                            + "  config/alarm-settings.yml: at its next start the OAP reads that"
+                            + " file before the rules%n"
+                            + "  installed here, and does not start. See docs/alarms.md.%n",
                     String.join(", ", missing));
         }
     }

@@ -208,7 +208,8 @@ class InstallTest {
         int all = AlarmRules.names(ProjectFiles.read(ProjectFiles.ALARMS)).size();
         assertThat(out)
                 .contains("1 of the project's " + all + " alarm rules run on this OAP")
-                .contains("alarm-settings.yml");
+                .contains("dynamic configuration")
+                .contains("alarm.default.alarm-settings");
         assertThat(run("alarm-rules")).isZero();
         assertThat(out).isEqualTo(ProjectFiles.read(ProjectFiles.ALARMS));
     }
