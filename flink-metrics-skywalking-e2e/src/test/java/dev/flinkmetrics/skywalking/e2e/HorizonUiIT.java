@@ -42,7 +42,8 @@ import org.junit.jupiter.api.Timeout;
  * reporters running the jobs of {@link SkyWalkingUiIT}. Horizon fills the OAP with the templates it
  * ships at its first start; then the plugin jar's install command adds the project's rules and
  * merges the project's pages ({@code skywalking/oap-11/horizon/}) into the FLINK template the OAP
- * holds. The test checks that template with Horizon's own validator ({@code
+ * holds; the project's alarm rules go in through the OAP's dynamic configuration, as the install
+ * command says. The test checks that template with Horizon's own checks ({@code
  * src/horizon-check/validate.mjs}) and that it still holds SkyWalking's pages; once the OAP holds
  * what every page shows, the Node checker in {@code src/horizon-check/} signs in and reads every
  * widget of SkyWalking's FLINK pages and of the project's, the Zipkin trace view with a checkpoint
@@ -89,14 +90,17 @@ class HorizonUiIT {
         OapServer oap = null;
         HorizonServer horizon = null;
         StandaloneFlink flink = null;
+        DynamicConfigServer dynamicConfig = null;
         try {
             postgres = EmbeddedPostgres.start(work.resolve("postgres"));
+            dynamicConfig = new DynamicConfigServer();
             oap =
                     OapServer.start(
                             release,
                             Paths.get(requiredProperty("e2e.oap.config")),
                             null,
                             postgres.jdbcUrl(),
+                            dynamicConfig.port(),
                             work.resolve("oap"));
             oap.awaitReady(Duration.ofSeconds(300));
             log("%s ready after %d s", release, seconds(started));
@@ -123,7 +127,7 @@ class HorizonUiIT {
                                     pluginJar().toString(),
                                     "install",
                                     "--admin",
-                                    "http://127.0.0.1:" + oap.adminPort),
+                                    oap.adminUrl()),
                             work,
                             out.resolve("install.txt"),
                             Duration.ofMinutes(3));
@@ -150,14 +154,11 @@ class HorizonUiIT {
             assertThat(validation)
                     .as("Horizon's validator on the FLINK template the OAP holds (%s)", template)
                     .isZero();
-            // The admin API takes no alarm rules: the install command says to merge them into
-            // the OAP's alarm-settings.yml and restart it, as a user does here.
-            Files.write(
-                    work.resolve("oap").resolve("config").resolve("alarm-settings.yml"),
-                    OapServer.withProjectAlarmRules(oap.alarmSettings())
-                            .getBytes(StandardCharsets.UTF_8));
-            oap.restart();
-            oap.awaitReady(Duration.ofSeconds(300));
+            // The admin API takes no alarm rules: as the install command says, they go in through
+            // the OAP's dynamic configuration (in alarm-settings.yml they would stop its start).
+            dynamicConfig.set(
+                    "alarm.default.alarm-settings",
+                    OapServer.withProjectAlarmRules(oap.alarmSettings()));
             log("installed, valid, alarm rules on, after %d s", seconds(started));
 
             flink = SkyWalkingUiIT.startCluster(oap, work, logs, CLUSTER);
@@ -198,6 +199,9 @@ class HorizonUiIT {
             }
             if (oap != null) {
                 oap.close();
+            }
+            if (dynamicConfig != null) {
+                dynamicConfig.close();
             }
             if (postgres != null) {
                 postgres.close();
