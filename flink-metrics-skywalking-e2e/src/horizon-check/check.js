@@ -376,7 +376,7 @@ async function traces(page, report, service, shot) {
 
 /**
  * The cluster's events, as the Events button of the layer's service banner opens them (the events
- * of the service in layer FLINK, over the last 6 hours); the job's among them.
+ * of the service in layer FLINK, over the window the popout opens with); the job's among them.
  */
 async function events(page, report, service, job, shot) {
   await user.openMenuRow(page, LAYER, "service");
