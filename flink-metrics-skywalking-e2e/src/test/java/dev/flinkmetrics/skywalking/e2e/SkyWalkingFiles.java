@@ -222,11 +222,18 @@ final class SkyWalkingFiles {
         return expressions;
     }
 
+    /** A top list: {@code top_n(<metric>, ...)} ranks the entities that metric is kept for. */
+    private static final Pattern TOP_N = Pattern.compile("^top_n\\((meter_[A-Za-z0-9_]+),");
+
     /**
      * Every widget expression of the Horizon pages, each for the entity of its page's scope
-     * (service, instance, endpoint); a tab widget's expressions are those of its tabs' widgets.
+     * (service, instance, endpoint); a tab widget's expressions are those of its tabs' widgets. A
+     * top list stands for the metric it ranks, for the entity that metric is kept for (the
+     * TaskManagers or jobs of the page's cluster).
      */
     static List<Expression> horizonExpressions() throws IOException {
+        Map<String, String> entityOfMetric =
+                metricsByEntity(Line.OAP_11.rules().resolve("flink-project"));
         List<Expression> expressions = new ArrayList<>();
         JsonNode scopes =
                 new ObjectMapper().readTree(horizonPages().toFile()).path("dashboardExtPages");
@@ -246,9 +253,17 @@ final class SkyWalkingFiles {
                 }
                 for (JsonNode widget : widgets) {
                     for (JsonNode expression : widget.path("expressions")) {
+                        Matcher top = TOP_N.matcher(expression.asText());
                         expressions.add(
-                                new Expression(
-                                        page.path("id").asText(), entity, expression.asText()));
+                                top.find()
+                                        ? new Expression(
+                                                page.path("id").asText(),
+                                                entityOfMetric.get(top.group(1)),
+                                                top.group(1))
+                                        : new Expression(
+                                                page.path("id").asText(),
+                                                entity,
+                                                expression.asText()));
                     }
                 }
             }

@@ -65,9 +65,9 @@ class SkyWalkingUiIT {
     private static final String SERVICE = "flink::" + CLUSTER;
 
     /** The jobs, named so that the reporter sends their names unchanged as endpoint names. */
-    private static final String JOB = "continuous";
+    static final String JOB = "continuous";
 
-    private static final String RESTARTING = "restarting";
+    static final String RESTARTING = "restarting";
 
     /**
      * How long the jobs run before the check: every line chart of the last 15 minutes (the range
@@ -110,13 +110,18 @@ class SkyWalkingUiIT {
             oap.awaitReady(Duration.ofSeconds(300));
             log("%s ready after %d s", release, seconds(started));
 
-            flink = startCluster(oap, work, logs);
+            flink = startCluster(oap, work, logs, CLUSTER);
             long running = System.nanoTime();
             log(
                     "Flink %s: jobs %s and %s running after %d s",
                     FLINK, JOB, RESTARTING, seconds(started));
 
-            awaitWhatThePagesShow(oap, work.resolve("oap"), running);
+            awaitWhatThePagesShow(
+                    oap,
+                    work.resolve("oap").resolve("config").resolve("otel-rules").resolve("flink"),
+                    SERVICE,
+                    SkyWalkingFiles.expressions(Line.OAP_10_3),
+                    running);
             log("the OAP holds what every page shows after %d s", seconds(started));
 
             Path out = work.resolve("checker");
@@ -149,10 +154,10 @@ class SkyWalkingUiIT {
 
     /**
      * A JobManager and two TaskManagers of two slots each, reporting metrics, spans and events
-     * every second, running the two jobs. A failing task restarts its job after a second, as often
-     * as it fails.
+     * every second as {@code cluster}, running the two jobs. A failing task restarts its job after
+     * a second, as often as it fails.
      */
-    private static StandaloneFlink startCluster(OapServer oap, Path work, Path logs)
+    static StandaloneFlink startCluster(OapServer oap, Path work, Path logs, String cluster)
             throws Exception {
         Path lib =
                 Paths.get(requiredProperty("e2e.flink.dir"))
@@ -167,7 +172,7 @@ class SkyWalkingUiIT {
         extra.put("restart-strategy.fixed-delay.delay", "1 s");
         StandaloneFlink flink =
                 StandaloneFlink.prepareReporting(
-                        layout, pluginJar(), oap.endpoint(), CLUSTER, extra);
+                        layout, pluginJar(), oap.endpoint(), cluster, extra);
         try {
             flink.start(2);
             flink.awaitTaskManagers(2, Duration.ofSeconds(180));
@@ -189,40 +194,43 @@ class SkyWalkingUiIT {
 
     /**
      * Waits, through the OAP's own API, until it holds what the pages show: a value for every
-     * metric of SkyWalking's Flink rules and every widget expression of the project's dashboards
-     * (for the cluster, each TaskManager and the continuous job), checkpoint spans, job events and
-     * the restart alarm; and until the jobs have run for {@link #HISTORY}. Whether the pages show
-     * it is for the checker to find out.
+     * metric of SkyWalking's Flink rules (in {@code skywalkingRules}) and every widget expression
+     * of the project's pages (for {@code service}, each TaskManager and the continuous job),
+     * checkpoint spans, job events and the restart alarm; and until the jobs have run for {@link
+     * #HISTORY}. Whether the pages show it is for the checker to find out.
      */
-    private static void awaitWhatThePagesShow(OapServer oap, Path oapWork, long runningSince)
+    static void awaitWhatThePagesShow(
+            OapServer oap,
+            Path skywalkingRules,
+            String service,
+            List<SkyWalkingFiles.Expression> projects,
+            long runningSince)
             throws Exception {
         OapQueries queries = new OapQueries(oap);
-        Map<String, String> skywalkings =
-                SkyWalkingFiles.metricsByEntity(
-                        oapWork.resolve("config").resolve("otel-rules").resolve("flink"));
-        List<SkyWalkingFiles.Expression> projects = SkyWalkingFiles.expressions(Line.OAP_10_3);
+        Map<String, String> skywalkings = SkyWalkingFiles.metricsByEntity(skywalkingRules);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         List<String> missing = new ArrayList<>();
         while (true) {
             missing.clear();
-            List<String> instances = queries.instances(SERVICE);
+            List<String> instances = queries.instances(service);
             if (instances.size() < 2) {
                 missing.add("two TaskManager instances (" + instances + ")");
             }
             for (Map.Entry<String, String> metric : skywalkings.entrySet()) {
                 missing.addAll(
-                        missingValues(queries, metric.getKey(), metric.getValue(), instances));
+                        missingValues(
+                                queries, service, metric.getKey(), metric.getValue(), instances));
             }
             for (SkyWalkingFiles.Expression e : projects) {
-                missing.addAll(missingValues(queries, e.expression, e.entity, instances));
+                missing.addAll(missingValues(queries, service, e.expression, e.entity, instances));
             }
             if (!oap.zipkin(
                             "/api/v2/traces?limit=5&spanName=checkpoint&serviceName="
-                                    + URLEncoder.encode(SERVICE, StandardCharsets.UTF_8))
+                                    + URLEncoder.encode(service, StandardCharsets.UTF_8))
                     .contains("\"name\":\"checkpoint\"")) {
                 missing.add("checkpoint spans");
             }
-            if (queries.eventNames(SERVICE, RESTARTING, 15).isEmpty()) {
+            if (queries.eventNames(service, RESTARTING, 15).isEmpty()) {
                 missing.add("events of the job " + RESTARTING);
             }
             if (queries.alarmMessages(15).stream().noneMatch(m -> m.contains(RESTARTING))) {
@@ -248,19 +256,23 @@ class SkyWalkingUiIT {
 
     /** What of an expression for an entity kind has no value yet: none, or where it lacks one. */
     private static List<String> missingValues(
-            OapQueries queries, String expression, String entity, List<String> instances)
+            OapQueries queries,
+            String service,
+            String expression,
+            String entity,
+            List<String> instances)
             throws Exception {
         List<String> missing = new ArrayList<>();
         if (entity.equals("ServiceInstance")) {
             for (String instance : instances) {
-                if (queries.latest(expression, OapQueries.entity(SERVICE, instance, null))
+                if (queries.latest(expression, OapQueries.entity(service, instance, null))
                         == null) {
                     missing.add(expression + " of " + instance);
                 }
             }
         } else if (queries.latest(
                         expression,
-                        OapQueries.entity(SERVICE, null, entity.equals("Endpoint") ? JOB : null))
+                        OapQueries.entity(service, null, entity.equals("Endpoint") ? JOB : null))
                 == null) {
             missing.add(expression);
         }
@@ -315,8 +327,12 @@ class SkyWalkingUiIT {
                 Duration.ofMinutes(15));
     }
 
-    private static int run(List<String> command, Path dir, Path output, Duration timeout)
-            throws Exception {
+    /**
+     * Runs a command in {@code dir}, printing its output as it comes and keeping it in {@code
+     * output}; returns its exit code. Should it not end in time, it and whatever it started are
+     * ended by their PIDs.
+     */
+    static int run(List<String> command, Path dir, Path output, Duration timeout) throws Exception {
         Files.createDirectories(output.getParent());
         Process process =
                 new ProcessBuilder(command)
@@ -365,7 +381,7 @@ class SkyWalkingUiIT {
     }
 
     /** The screenshots of a passing run replace those in docs/images/. */
-    private static void copyScreenshots(Path screenshots) throws IOException {
+    static void copyScreenshots(Path screenshots) throws IOException {
         Path images = Paths.get(requiredProperty("e2e.docs.images"));
         Files.createDirectories(images);
         try (Stream<Path> files = Files.list(screenshots)) {
