@@ -135,14 +135,14 @@ class BatchExporterTest {
     /** Up to 16 items, a 1 s timeout, idle after 300 ms. */
     private static BatchExporter<String> exporter(RecordingSender sender, ExportCounters counters) {
         return new BatchExporter<>(
-                "items",
-                16,
-                1024,
-                1000,
-                new Delivery(sender, "Items", "itemsDropped"),
-                BatchExporterTest::encode,
-                counters,
-                300);
+                        "items",
+                        16,
+                        1024,
+                        1000,
+                        new Delivery(sender, "Items", "itemsDropped"),
+                        BatchExporterTest::encode,
+                        counters)
+                .idleMillis(300);
     }
 
     private static long exporterThreads() {
