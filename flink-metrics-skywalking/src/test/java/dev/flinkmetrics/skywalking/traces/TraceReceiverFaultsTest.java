@@ -163,11 +163,12 @@ class TraceReceiverFaultsTest {
         // Each span once: the one in flight and the four queued behind it.
         assertThat(exported() - exportedBefore).isZero();
         assertThat(reporters.process.spans.dropped.get() - droppedBefore).isEqualTo(5);
+        // One outage WARN: the call's deadline (DEADLINE_EXCEEDED) or the close's interrupt,
+        // whichever comes first on this machine, ends the call; ConnectionFailureTest has the
+        // wording of each.
         assertThat(log.at(Level.WARN))
-                .anyMatch(
-                        m ->
-                                m.contains("DEADLINE_EXCEEDED")
-                                        && m.contains("did not answer within 5000 ms"));
+                .filteredOn(m -> m.startsWith("Export to " + server.endpoint() + " failed"))
+                .hasSize(1);
     }
 
     @Test
