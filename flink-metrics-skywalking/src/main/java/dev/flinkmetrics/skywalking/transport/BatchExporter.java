@@ -206,7 +206,7 @@ public final class BatchExporter<T> implements ExportLifecycle.Pending<List<T>> 
             Request request;
             try {
                 request = encoder.encode(batch, from, maxRequestBytes);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 LOG.warn("Encoding {} for {} failed; they are dropped.", unit, target(), e);
                 counters.dropped.addAndGet(batch.size() - from);
                 break;

@@ -68,11 +68,23 @@ public final class Delivery {
     }
 
     /**
-     * Sends one request, retrying while the receiver is unavailable and the deadline allows.
+     * Sends one request, retrying while the receiver is unavailable and the deadline allows. What
+     * the sender throws instead of answering (an Error, an unexpected exception) ends the request
+     * as a failure of kind {@link ExportException.Kind#ERROR}: it is counted and logged like any
+     * other, and the export thread goes on.
      *
      * @throws ExportException the last failure when the request was not delivered
      */
     public void send(byte[] request, int length, long deadlineNanos) throws ExportException {
+        try {
+            sendAndRetry(request, length, deadlineNanos);
+        } catch (RuntimeException | Error e) {
+            throw Failures.error(e);
+        }
+    }
+
+    private void sendAndRetry(byte[] request, int length, long deadlineNanos)
+            throws ExportException {
         long backoff = FIRST_BACKOFF_MILLIS;
         while (true) {
             if (outage != null) {
@@ -140,13 +152,18 @@ public final class Delivery {
         }
         failedCycles++;
         if (outage == failure.kind) {
-            LOG.debug("Export to {} failed again: {}", target(), failure.getMessage());
+            LOG.debug(
+                    "Export to {} failed again: {}",
+                    target(),
+                    failure.getMessage(),
+                    failure.getCause());
             return;
         }
         if (outage == null) {
             outageStartMillis = System.currentTimeMillis();
         }
         outage = failure.kind;
+        // With what the sender threw, if anything, for its stack trace.
         LOG.warn(
                 "Export to {} failed: {}. {} {} are dropped until exports succeed again; further"
                         + " failures are logged at DEBUG and counted in {}.",
@@ -154,7 +171,8 @@ public final class Delivery {
                 failure.getMessage(),
                 failure.hint,
                 signal,
-                failureCounter);
+                failureCounter,
+                failure.getCause());
     }
 
     /** Closes the sender, waiting at most until the deadline. */

@@ -30,7 +30,13 @@ public final class ExportException extends Exception {
         /** The receiver refuses us for its configuration or ours: not retried in a loop. */
         CONFIGURATION,
         /** The receiver rejected this request (too large, malformed): the others still go. */
-        REJECTED
+        REJECTED,
+        /**
+         * Not an answer of the receiver: the send threw (a class that cannot be loaded, memory or
+         * file descriptors used up, a fault of the plugin). Not retried; the next request is tried
+         * afresh.
+         */
+        ERROR
     }
 
     public final Kind kind;
@@ -46,7 +52,15 @@ public final class ExportException extends Exception {
     }
 
     ExportException(Kind kind, String message, String hint, boolean credentialsRefused) {
-        super(message, null, false, false);
+        this(kind, message, hint, credentialsRefused, null);
+    }
+
+    /**
+     * @param cause what the send threw, logged with its stack trace; null for an answer
+     */
+    ExportException(
+            Kind kind, String message, String hint, boolean credentialsRefused, Throwable cause) {
+        super(message, cause, false, false);
         this.kind = kind;
         this.hint = hint;
         this.credentialsRefused = credentialsRefused;

@@ -16,6 +16,8 @@ package dev.flinkmetrics.skywalking.transport;
 import dev.flinkmetrics.skywalking.config.PluginVersion;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.annotation.Internal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How each reporter, metrics, spans or events, exports: the work waiting ({@link Pending}: a
@@ -27,10 +29,16 @@ import org.apache.flink.annotation.Internal;
  * reporter that Flink never closes (traces, events) holds no thread while quiet. The connections
  * stay: they are the process's ({@link SharedChannels}).
  *
+ * <p>Whatever an export throws, the thread goes on: the work is given up ({@link Pending#done} is
+ * called all the same), the error logged, and the next work exported. An export counts what it did
+ * not send itself; {@link Delivery} turns what a sender throws into a counted failure.
+ *
  * @param <W> one piece of work: a batch of items, a snapshot
  */
 @Internal
 public final class ExportLifecycle<W> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExportLifecycle.class);
 
     /** How long the thread waits without work before it ends. */
     static final long IDLE_MILLIS = 5_000;
@@ -75,6 +83,9 @@ public final class ExportLifecycle<W> {
     private Thread thread;
 
     private volatile boolean closed;
+
+    /** An unexpected error of an export was logged at WARN. */
+    private volatile boolean errorLogged;
 
     /** {@link #close(long)} ran. */
     private boolean finished;
@@ -143,6 +154,18 @@ public final class ExportLifecycle<W> {
     }
 
     private void run() {
+        try {
+            exportUntilIdle();
+        } finally {
+            synchronized (lock) {
+                if (thread == Thread.currentThread()) {
+                    thread = null; // whatever ended the thread, the next work starts another
+                }
+            }
+        }
+    }
+
+    private void exportUntilIdle() {
         long idleSince = System.nanoTime();
         while (true) {
             W work;
@@ -160,15 +183,33 @@ public final class ExportLifecycle<W> {
             long deadline = System.nanoTime() + timeoutNanos;
             try {
                 export.export(work, closed ? Math.min(deadline, closeDeadlineNanos) : deadline);
+            } catch (Throwable e) {
+                failed(e);
             } finally {
                 pending.done(work);
             }
             idleSince = System.nanoTime();
         }
-        synchronized (lock) {
-            if (thread == Thread.currentThread()) {
-                thread = null;
+    }
+
+    /**
+     * An export threw instead of counting what it did not send: the work is given up, the thread
+     * goes on with the next. Logged at WARN once, then at DEBUG.
+     */
+    private void failed(Throwable e) {
+        try {
+            if (!errorLogged) {
+                errorLogged = true;
+                LOG.warn(
+                        "Exporting to {} failed with an unexpected error; that work is dropped and"
+                                + " the next is exported. Further ones are logged at DEBUG.",
+                        target(),
+                        e);
+            } else {
+                LOG.debug("Exporting to {} failed with an unexpected error.", target(), e);
             }
+        } catch (Throwable ignored) {
+            // Logging failed as well (out of memory): the thread still goes on.
         }
     }
 

@@ -16,6 +16,8 @@ package dev.flinkmetrics.skywalking.transport;
 import dev.flinkmetrics.skywalking.config.ConnectionSettings;
 import dev.flinkmetrics.skywalking.config.SkyWalkingReporterOptions;
 import dev.flinkmetrics.skywalking.transport.ExportException.Kind;
+import java.net.ConnectException;
+import java.util.Locale;
 
 /**
  * The failures both senders classify answers into, each with the kind that decides what the export
@@ -25,11 +27,66 @@ final class Failures {
 
     private Failures() {}
 
+    /** Whether {@code thrown}, or what caused it, is a connection the node's host refused. */
+    static boolean connectionRefused(Throwable thrown) {
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException
+                    && String.valueOf(t.getMessage())
+                            .toLowerCase(Locale.ROOT)
+                            .contains("refused")) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
     static ExportException unreachable(String message) {
         return new ExportException(
                 Kind.UNAVAILABLE, message, "Is the OAP running and reachable at this address?");
     }
 
+    /** The connection was refused: the node's host is up, but no process listens on the port. */
+    static ExportException nothingListens(String message, Node node) {
+        return new ExportException(
+                Kind.UNAVAILABLE,
+                message,
+                "Nothing listens at "
+                        + node
+                        + " (the connection was refused). Is the OAP running and reachable at"
+                        + " this address?");
+    }
+
+    /**
+     * The deadline passed before a connection was made: the connection attempt, or the handshake on
+     * a connection the OAP took, was not answered in time.
+     */
+    static ExportException noConnection(String message, Node node, long timeoutMillis) {
+        return new ExportException(
+                Kind.UNAVAILABLE,
+                message,
+                "No connection to "
+                        + node
+                        + " within "
+                        + timeoutMillis
+                        + " ms: the host may be down or drop packets, a firewall may drop them, or"
+                        + " the OAP may be too busy to accept connections.");
+    }
+
+    /** Something the send threw instead of an answer; logged with its stack trace. */
+    static ExportException error(Throwable thrown) {
+        return new ExportException(
+                Kind.ERROR,
+                "unexpected " + thrown,
+                "This is an error in the plugin or the JVM it runs in, not an answer of the OAP;"
+                        + " the request is dropped and the next one is tried.",
+                false,
+                thrown);
+    }
+
+    /** An open connection and no answer in time. */
     static ExportException noAnswer(String message, long timeoutMillis) {
         return new ExportException(
                 Kind.UNAVAILABLE,

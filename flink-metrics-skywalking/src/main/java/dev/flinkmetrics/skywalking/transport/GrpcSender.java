@@ -100,25 +100,33 @@ final class GrpcSender implements Sender {
                         descriptor,
                         callOptions.withDeadline(Deadline.after(remaining, TimeUnit.NANOSECONDS)));
         Listener listener = new Listener();
-        call.start(listener, metadata());
-        call.request(1);
-        if (method.streamed) {
-            sendEach(call, request, length);
-        } else {
-            call.sendMessage(new Request(request, length));
+        try {
+            call.start(listener, metadata());
+            call.request(1);
+            if (method.streamed) {
+                sendEach(call, request, length);
+            } else {
+                call.sendMessage(new Request(request, length));
+            }
+            call.halfClose();
+        } catch (RuntimeException e) {
+            cancel(call, "sending failed");
+            if (channel.isShutdown()) {
+                throw Failures.unavailable("the connection was closed while sending");
+            }
+            throw e;
         }
-        call.halfClose();
         Status status;
         try {
             // The deadline closes the call; the extra second only guards against a lost callback.
             if (!listener.done.await(
                     remaining + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS)) {
-                call.cancel("no answer by the deadline", null);
+                cancel(call, "no answer by the deadline");
                 listener.done.await(1, TimeUnit.SECONDS);
             }
             status = listener.status;
         } catch (InterruptedException e) {
-            call.cancel("reporter closing", null);
+            cancel(call, "reporter closing");
             Thread.currentThread().interrupt();
             throw Failures.unavailable("interrupted");
         }
@@ -127,6 +135,19 @@ final class GrpcSender implements Sender {
         }
         if (!status.isOk()) {
             throw classify(status);
+        }
+    }
+
+    /**
+     * Cancels a call, as far as the channel still can: once closing shut the channel and its event
+     * loop down, gRPC refuses even to cancel (a RejectedExecutionException), and the call ends with
+     * the channel anyway.
+     */
+    private static void cancel(ClientCall<?, ?> call, String reason) {
+        try {
+            call.cancel(reason, null);
+        } catch (RuntimeException e) {
+            // The channel is gone, and the call with it.
         }
     }
 
@@ -163,8 +184,14 @@ final class GrpcSender implements Sender {
                         || String.valueOf(status.getDescription()).contains("SSL")) {
                     return Failures.tlsHandshake(message);
                 }
+                if (Failures.connectionRefused(cause)) {
+                    return Failures.nothingListens(message, node);
+                }
                 return Failures.unreachable(message);
             case DEADLINE_EXCEEDED:
+                if (waitedForConnection(status.getDescription())) {
+                    return Failures.noConnection(message, node, connection.timeoutMillis);
+                }
                 return Failures.noAnswer(message, connection.timeoutMillis);
             case RESOURCE_EXHAUSTED:
                 String description =
@@ -185,6 +212,17 @@ final class GrpcSender implements Sender {
             default:
                 return Failures.notProcessed(message);
         }
+    }
+
+    /**
+     * Whether a call that ran out of time never had a connection to go on. gRPC says so in the
+     * status: a call still waiting for a transport ends with {@code was_still_waiting} (older
+     * versions: {@code waiting_for_connection}); one that was sent names the {@code remote_addr}.
+     */
+    static boolean waitedForConnection(String description) {
+        return description != null
+                && (description.contains("was_still_waiting")
+                        || description.contains("waiting_for_connection"));
     }
 
     /** The current headers as gRPC metadata, made again only when the token changed. */

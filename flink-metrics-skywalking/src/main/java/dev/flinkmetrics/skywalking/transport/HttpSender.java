@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URL;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
@@ -100,24 +101,24 @@ final class HttpSender implements Sender {
                             http.disconnect();
                         });
         inFlight = http;
+        boolean connected = false;
         try {
-            exchange(http, request, length, timeoutMillis);
+            prepare(http, length, timeoutMillis);
+            http.connect();
+            connected = true;
+            exchange(http, request, length);
         } catch (SSLException e) {
             throw Failures.tlsHandshake("TLS handshake failed: " + e.getMessage());
         } catch (IOException e) {
-            if (cut.get()) {
-                throw Failures.noAnswer(
-                        "no complete exchange by the deadline", connection.timeoutMillis);
-            }
-            throw Failures.unreachable(e.toString());
+            throw classify(e, connected, cut.get());
         } finally {
             guard.cancel(false);
             inFlight = null;
         }
     }
 
-    private void exchange(HttpURLConnection http, byte[] request, int length, int timeoutMillis)
-            throws IOException, ExportException {
+    /** Everything about the request but its body: set before connecting. */
+    private void prepare(HttpURLConnection http, int length, int timeoutMillis) throws IOException {
         if (sslSocketFactory != null) {
             ((HttpsURLConnection) http).setSSLSocketFactory(sslSocketFactory);
         }
@@ -133,11 +134,19 @@ final class HttpSender implements Sender {
         if (connection.compression == ConnectionSettings.Compression.GZIP) {
             http.setRequestProperty("Content-Encoding", "gzip");
             http.setChunkedStreamingMode(64 * 1024);
+        } else {
+            http.setFixedLengthStreamingMode(length);
+        }
+    }
+
+    /** Writes the body on the open connection and reads the answer. */
+    private void exchange(HttpURLConnection http, byte[] request, int length)
+            throws IOException, ExportException {
+        if (connection.compression == ConnectionSettings.Compression.GZIP) {
             try (OutputStream out = FastGzip.stream(http.getOutputStream())) {
                 out.write(request, 0, length);
             }
         } else {
-            http.setFixedLengthStreamingMode(length);
             try (OutputStream out = http.getOutputStream()) {
                 out.write(request, 0, length);
             }
@@ -147,6 +156,33 @@ final class HttpSender implements Sender {
         if (code < 200 || code >= 300) {
             throw classify(code, http.getResponseMessage());
         }
+    }
+
+    /**
+     * An exchange that failed: before a connection was made, refused (nothing listens) or not made
+     * in time; after, cut off at the deadline or not answered in time.
+     */
+    private ExportException classify(IOException e, boolean connected, boolean cut) {
+        if (!connected) {
+            if (Failures.connectionRefused(e)) {
+                return Failures.nothingListens(e.toString(), node);
+            }
+            if (cut || e instanceof SocketTimeoutException) {
+                return Failures.noConnection(
+                        cut ? "no connection by the deadline" : e.toString(),
+                        node,
+                        connection.timeoutMillis);
+            }
+            return Failures.unreachable(e.toString());
+        }
+        if (cut) {
+            return Failures.noAnswer(
+                    "no complete exchange by the deadline", connection.timeoutMillis);
+        }
+        if (e instanceof SocketTimeoutException) {
+            return Failures.noAnswer(e.toString(), connection.timeoutMillis);
+        }
+        return Failures.unreachable(e.toString());
     }
 
     private ExportException classify(int code, String reason) {

@@ -23,6 +23,7 @@ import dev.flinkmetrics.skywalking.testing.LogCapture;
 import dev.flinkmetrics.skywalking.testing.TestGroups;
 import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.events.reporter.EventReporter;
 import org.apache.flink.metrics.MetricConfig;
 import org.apache.logging.log4j.Level;
@@ -76,9 +77,11 @@ class EventReporterFaultsTest {
     @Test
     void receiverDownIsOneWarningAndEventsFlowWhenItIsBack() throws Exception {
         server.stop();
-        createReporter("timeout", "500 ms");
-        // Six failed export cycles, one after the other.
-        for (int i = 0; i < 6; i++) {
+        // Long enough for the first connection attempt on a busy machine: a timeout spent
+        // connecting is another failure, with another WARN.
+        createReporter("timeout", "3 s");
+        // Three failed export cycles, one after the other, each retried for the timeout.
+        for (int i = 0; i < 3; i++) {
             send(i);
             long failures = i + 1;
             assertThat(awaitUntil(() -> process.events.dropped.get() == failures)).isTrue();
@@ -87,7 +90,7 @@ class EventReporterFaultsTest {
                 .singleElement()
                 .asString()
                 .contains("UNAVAILABLE")
-                .contains("Is the OAP running and reachable")
+                .contains("Nothing listens at " + server.endpoint().substring("http://".length()))
                 .contains("Events are dropped")
                 .contains("eventsDropped");
         server.restart();
@@ -100,12 +103,18 @@ class EventReporterFaultsTest {
 
     @Test
     void aStalledReceiverBoundsTheQueueAndFlinksThreadNeverWaits() throws Exception {
-        server.delay(2000);
-        createReporter("timeout", "500 ms", "queue-size", "16");
-        for (int i = 0; i < 2000; i++) {
+        server.delay(TimeUnit.MINUTES.toMillis(1));
+        createReporter("timeout", "5 s", "queue-size", "16");
+        send(0);
+        assertThat(server.awaitCalls(1, 10_000)).isTrue(); // the first export is stalled
+        for (int i = 1; i < 2000; i++) {
             send(i);
         }
-        assertThat(process.events.dropped.get()).isGreaterThan(1000);
+        // Every call returned while that export was still waiting for its answer: none waited
+        // for it, or for room in the queue.
+        assertThat(process.events.failedRequests.get()).isZero();
+        assertThat(process.events.exported.get()).isZero();
+        assertThat(process.events.dropped.get()).isGreaterThanOrEqualTo(2000 - 1 - 16);
         assertThat(log.at(Level.WARN))
                 .filteredOn(m -> m.contains("queue of events"))
                 .singleElement()

@@ -15,6 +15,7 @@ package dev.flinkmetrics.skywalking.testing;
 
 import dev.flinkmetrics.skywalking.testing.swevent.Commands;
 import dev.flinkmetrics.skywalking.testing.swevent.Event;
+import io.grpc.Context;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -33,6 +34,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -137,6 +139,9 @@ public final class EventTestServer implements AutoCloseable {
                         return;
                     }
                     sleep(delayMillis);
+                    if (Context.current().isCancelled()) {
+                        return; // the client gave up while the answer was held back
+                    }
                     Status status = failWith;
                     if (status != null) {
                         call.close(status, new io.grpc.Metadata());
@@ -255,12 +260,18 @@ public final class EventTestServer implements AutoCloseable {
         };
     }
 
+    /**
+     * Holds the answer back this long, or until the client gives up, as a real receiver would stop
+     * working on a call nobody waits for.
+     */
     private static void sleep(long millis) {
         if (millis <= 0) {
             return;
         }
+        CountDownLatch cancelled = new CountDownLatch(1);
+        Context.current().addListener(c -> cancelled.countDown(), Runnable::run);
         try {
-            Thread.sleep(millis);
+            cancelled.await(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -19,8 +19,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.flinkmetrics.skywalking.testing.LogCapture;
 import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
 import dev.flinkmetrics.skywalking.testing.ReporterHarness;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.traces.Span;
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +33,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The receiver down, refusing traces, or stalled. Flink's thread is never held up, the queue stays
  * within queue-size, every span is counted as exported or dropped, one WARN says what to fix, and
- * close returns within the timeout.
+ * close does not wait for a stalled receiver.
+ *
+ * <p>The timeout is 10 s unless a test needs it short: the first call of a reporter also connects,
+ * and on a busy machine that alone can take longer than 1 s, which would turn the failure a test
+ * looks for into a timeout.
  */
 class TraceReceiverFaultsTest {
 
@@ -67,7 +73,7 @@ class TraceReceiverFaultsTest {
         all[2] = "cluster";
         all[3] = "faults";
         all[4] = "timeout";
-        all[5] = "1 s";
+        all[5] = "10 s";
         System.arraycopy(keyValues, 0, all, 6, keyValues.length);
         return reporters.create(all);
     }
@@ -103,7 +109,11 @@ class TraceReceiverFaultsTest {
         assertThat(reporters.process.spans.dropped.get() - droppedBefore).isEqualTo(2000);
         assertThat(reporters.process.spans.failedRequests.get() - failedBefore).isPositive();
         assertThat(log.at(Level.WARN))
-                .anyMatch(m -> m.contains("UNAVAILABLE") && m.contains(server.endpoint()));
+                .filteredOn(m -> m.startsWith("Export to " + server.endpoint() + " failed"))
+                .singleElement()
+                .asString()
+                .contains("UNAVAILABLE")
+                .contains("Nothing listens at 127.0.0.1:" + server.port());
     }
 
     @Test
@@ -134,28 +144,37 @@ class TraceReceiverFaultsTest {
     }
 
     @Test
-    void aStalledReceiverDoesNotHoldUpCloseBeyondTheTimeout() throws Exception {
-        server.delay(60_000);
-        SkyWalkingTraceReporter reporter = reporter();
+    void closeDoesNotWaitForAStalledReceiverAndCountsEverySpan() throws Exception {
+        server.delay(TimeUnit.MINUTES.toMillis(1));
+        SkyWalkingTraceReporter reporter = reporter("timeout", "5 s");
         reporter.notifyOfAddedSpan(TraceReporters.checkpoint(1, 0));
         assertThat(server.awaitCalls(1, 10_000)).isTrue();
         for (int i = 2; i <= 5; i++) {
             reporter.notifyOfAddedSpan(TraceReporters.checkpoint(i, 0));
         }
 
-        // The timeout bounds the export in flight and the flush together; the bound itself is
-        // CloseDeadlineTest's.
+        // The stall lasts a minute; close ends with the timeout (how close it keeps to it is
+        // measured, not asserted here).
+        long start = System.nanoTime();
         reporter.close();
-        assertThat(ReporterHarness.awaitPluginThreadsGone(2000)).doesNotContain(EXPORT_THREAD);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+        assertThat(ReporterHarness.awaitPluginThreadsGone(10_000)).doesNotContain(EXPORT_THREAD);
         assertThat(server.traceRequests()).isEmpty();
+        // Each span once: the one in flight and the four queued behind it.
+        assertThat(exported() - exportedBefore).isZero();
         assertThat(reporters.process.spans.dropped.get() - droppedBefore).isEqualTo(5);
-        assertThat(log.at(Level.WARN)).anyMatch(m -> m.contains("DEADLINE_EXCEEDED"));
+        // One outage WARN: the call's deadline (DEADLINE_EXCEEDED) or the close's interrupt,
+        // whichever comes first on this machine, ends the call; ConnectionFailureTest has the
+        // wording of each.
+        assertThat(log.at(Level.WARN))
+                .filteredOn(m -> m.startsWith("Export to " + server.endpoint() + " failed"))
+                .hasSize(1);
     }
 
     @Test
     void theReceiverBackAfterAnOutageGetsTheNewSpans() throws Exception {
         server.stop();
-        SkyWalkingTraceReporter reporter = reporter();
+        SkyWalkingTraceReporter reporter = reporter("timeout", "1 s");
         reporter.notifyOfAddedSpan(TraceReporters.checkpoint(1, 0));
         // The first export fails (nothing listens) and is dropped after its retries.
         assertThat(awaitUntil(() -> reporters.process.spans.dropped.get() - droppedBefore == 1))
