@@ -27,9 +27,11 @@ import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -70,7 +72,7 @@ class ShutdownIT {
 
     /** The metric reporter's last line as it closes. */
     private static final Pattern CLOSED =
-            Pattern.compile("dev\\.flinkmetrics\\.\\S* +- Reporter for .* closed\\.");
+            Pattern.compile("\\.SkyWalkingMetricReporter .* - Reporter for \\S+ closed\\.");
 
     /** A log line of level WARN or ERROR from the plugin's loggers, printed for the record. */
     private static final Pattern PLUGIN_WARNING =
@@ -107,6 +109,19 @@ class ShutdownIT {
                             cluster,
                             Collections.singletonMap(
                                     "metrics.reporter.sw.interval", INTERVAL_SECONDS + " s"));
+            // Log4j stops logging at the JVM's exit, in a shutdown hook of its own that runs beside
+            // Flink's: without it, what the reporters log while Flink closes them is kept. The
+            // plugin at DEBUG says how its last exports went.
+            Files.write(
+                    layout.conf.resolve("log4j.properties"),
+                    String.join(
+                                    "\n",
+                                    "shutdownHook = disable",
+                                    "logger.plugin.name = dev.flinkmetrics",
+                                    "logger.plugin.level = DEBUG",
+                                    "")
+                            .getBytes(StandardCharsets.UTF_8),
+                    StandardOpenOption.APPEND);
             try {
                 flink.start(TASK_MANAGERS);
                 flink.awaitTaskManagers(TASK_MANAGERS, Duration.ofSeconds(120));
@@ -144,7 +159,20 @@ class ShutdownIT {
                                         .collect(Collectors.toList()));
                 log(version, "%s", findings.get(findings.size() - 2));
                 log(version, "%s", findings.get(findings.size() - 1));
-                log(version, "plugin WARN/ERROR lines:\n%s", pluginLines(flink, PLUGIN_WARNING));
+                log(version, "plugin WARN/ERROR lines: %s", pluginLines(flink, PLUGIN_WARNING));
+                List<Event> all = server.events().events();
+                for (int i = 0; i < all.size(); i++) {
+                    log(
+                            version,
+                            "event %d%s: %s",
+                            i,
+                            i >= jm.eventsBefore
+                                    ? " (after the JobManager's SIGTERM)"
+                                    : i >= tm.eventsBefore
+                                            ? " (after the TaskManager's SIGTERM)"
+                                            : "",
+                            describe(all.get(i)));
+                }
 
                 assertThat(tmOutcome.takenAfterSignal)
                         .as("reports of %s taken after its SIGTERM (%s)", tmProcess, tmOutcome)
