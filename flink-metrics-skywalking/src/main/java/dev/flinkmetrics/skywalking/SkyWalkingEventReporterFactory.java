@@ -23,6 +23,7 @@ import dev.flinkmetrics.skywalking.events.EventExporter;
 import dev.flinkmetrics.skywalking.events.SkyWalkingEventReporter;
 import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import dev.flinkmetrics.skywalking.transport.Sender;
+import dev.flinkmetrics.skywalking.transport.SenderFactory;
 import java.util.Properties;
 import org.apache.flink.events.reporter.EventReporter;
 import org.apache.flink.events.reporter.EventReporterFactory;
@@ -58,7 +59,8 @@ public class SkyWalkingEventReporterFactory implements EventReporterFactory {
         BatchSettings batch = BatchSettings.read(options);
         source.warnAtStart(LOG, options);
         Sender sender =
-                Sender.create(connection, EventExporter.exportMethod(Signal.EVENTS), process);
+                SenderFactory.create(
+                        connection, EventExporter.exportMethod(Signal.EVENTS), process);
         LOG.info(
                 "{} {} sending events with endpoint={}, {}, {}, layer={}, {}",
                 PluginVersion.NAME,

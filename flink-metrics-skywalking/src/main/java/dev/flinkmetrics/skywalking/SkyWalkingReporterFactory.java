@@ -25,6 +25,7 @@ import dev.flinkmetrics.skywalking.metrics.MetricListener;
 import dev.flinkmetrics.skywalking.metrics.SkyWalkingMetricReporter;
 import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import dev.flinkmetrics.skywalking.transport.Sender;
+import dev.flinkmetrics.skywalking.transport.SenderFactory;
 import java.util.Properties;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricGroup;
@@ -66,10 +67,11 @@ public class SkyWalkingReporterFactory implements MetricReporterFactory {
         BatchSettings eventBatch = settings.deriveEvents ? BatchSettings.read(options) : null;
         Sender eventSender =
                 settings.deriveEvents
-                        ? Sender.create(
+                        ? SenderFactory.create(
                                 connection, EventExporter.exportMethod(Signal.METRICS), process)
                         : null;
-        Sender sender = Sender.create(connection, SkyWalkingMetricReporter.EXPORT_METHOD, process);
+        Sender sender =
+                SenderFactory.create(connection, SkyWalkingMetricReporter.EXPORT_METHOD, process);
         LOG.info(
                 "{} {} reporting with endpoint={}, {}, {}{}",
                 PluginVersion.NAME,

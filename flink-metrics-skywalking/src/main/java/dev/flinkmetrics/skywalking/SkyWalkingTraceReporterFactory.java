@@ -26,6 +26,7 @@ import dev.flinkmetrics.skywalking.transport.BatchExporter;
 import dev.flinkmetrics.skywalking.transport.Delivery;
 import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import dev.flinkmetrics.skywalking.transport.Sender;
+import dev.flinkmetrics.skywalking.transport.SenderFactory;
 import java.security.SecureRandom;
 import java.util.Properties;
 import org.apache.flink.traces.reporter.TraceReporter;
@@ -65,7 +66,7 @@ public class SkyWalkingTraceReporterFactory implements TraceReporterFactory {
         SourceSettings source = SourceSettings.read(options);
         BatchSettings batch = BatchSettings.read(options);
         source.warnAtStart(LOG, options);
-        Sender sender = Sender.create(connection, OtlpTraceEncoder.OTLP_TRACES, process);
+        Sender sender = SenderFactory.create(connection, OtlpTraceEncoder.OTLP_TRACES, process);
         LOG.info(
                 "{} {} reporting spans with endpoint={}, {}, {}, {}",
                 PluginVersion.NAME,

@@ -14,6 +14,7 @@
 package dev.flinkmetrics.skywalking.events;
 
 import dev.flinkmetrics.skywalking.config.SourceSettings;
+import dev.flinkmetrics.skywalking.transport.ClosedAtExit;
 import dev.flinkmetrics.skywalking.transport.ExportLifecycle;
 import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import java.util.Map;
@@ -30,11 +31,12 @@ import org.slf4j.LoggerFactory;
  * Sends Flink's own events (job events from Flink 2.2; the API from 2.1) to the OAP as SkyWalking
  * events. With its factory, the only classes of the plugin that link Flink's event API: each event
  * is copied into plain values on Flink's thread and queued; encoding and sending happen on the
- * exporter's thread. Never throws into Flink: an event that cannot be read or translated is
- * skipped, counted as dropped, and each of the two failures is logged once.
+ * exporter's thread. Never throws into Flink, not even an Error (one on Flink's thread can end the
+ * JobManager): an event that cannot be read, or translated and queued, is skipped, counted as
+ * dropped, and each of the two failures is logged once.
  */
 @Internal
-public final class SkyWalkingEventReporter implements EventReporter, PluginProcess.ClosedAtExit {
+public final class SkyWalkingEventReporter implements EventReporter, ClosedAtExit {
 
     private static final Logger LOG = LoggerFactory.getLogger(SkyWalkingEventReporter.class);
 
@@ -113,14 +115,14 @@ public final class SkyWalkingEventReporter implements EventReporter, PluginProce
             // An alarm rule reads failures from a sample the metric reporter sends.
             process.failedJobs.failed(NativeEventTranslator.failedJob(copy));
             translator.translate(copy, exporter::offer);
-        } catch (RuntimeException e) {
+        } catch (Throwable t) {
             process.events.dropped.incrementAndGet();
             if (untranslatableLogged.compareAndSet(false, true)) {
                 LOG.warn(
-                        "Event {} could not be translated and is skipped; such events are skipped"
-                                + " from now on without a log line: {}",
+                        "Event {} could not be translated or queued and is skipped; such events"
+                                + " are skipped from now on without a log line: {}",
                         copy.name,
-                        e.toString());
+                        t.toString());
             }
         }
     }

@@ -14,6 +14,7 @@
 package dev.flinkmetrics.skywalking.traces;
 
 import dev.flinkmetrics.skywalking.transport.BatchExporter;
+import dev.flinkmetrics.skywalking.transport.ClosedAtExit;
 import dev.flinkmetrics.skywalking.transport.ExportLifecycle;
 import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import java.lang.reflect.Method;
@@ -32,10 +33,11 @@ import org.slf4j.LoggerFactory;
  * plugin that link Flink's trace API (Flink 1.19 and later), so the rest loads on any Flink.
  *
  * <p>{@link #notifyOfAddedSpan} runs on Flink's thread: it copies the span tree into a {@link
- * SpanRecord} and offers it to the {@link BatchExporter}, which never blocks. It never throws: a
- * span that cannot be read is skipped, counted as dropped, and logged once.
+ * SpanRecord} and offers it to the {@link BatchExporter}, which never blocks. It never throws, not
+ * even an Error (one on Flink's thread can end the JobManager): a span that cannot be read or
+ * queued is skipped, counted as dropped, and each of the two failures is logged once.
  */
-public final class SkyWalkingTraceReporter implements TraceReporter, PluginProcess.ClosedAtExit {
+public final class SkyWalkingTraceReporter implements TraceReporter, ClosedAtExit {
 
     private static final Logger LOG = LoggerFactory.getLogger(SkyWalkingTraceReporter.class);
 
@@ -50,6 +52,7 @@ public final class SkyWalkingTraceReporter implements TraceReporter, PluginProce
     private final PluginProcess process;
     private final long timeoutMillis;
     private final AtomicBoolean unreadableLogged = new AtomicBoolean();
+    private final AtomicBoolean unqueuedLogged = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -78,18 +81,28 @@ public final class SkyWalkingTraceReporter implements TraceReporter, PluginProce
         SpanRecord record;
         try {
             record = copy(span);
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Throwable t) {
             // Never into Flink's thread: an Error there ends the JobManager.
             process.spans.dropped.incrementAndGet();
             if (unreadableLogged.compareAndSet(false, true)) {
                 LOG.warn(
                         "Skipping a span that cannot be read; further ones are skipped silently"
                                 + " and counted as dropped.",
-                        e);
+                        t);
             }
             return;
         }
-        exporter.offer(record);
+        try {
+            exporter.offer(record);
+        } catch (Throwable t) {
+            process.spans.dropped.incrementAndGet();
+            if (unqueuedLogged.compareAndSet(false, true)) {
+                LOG.warn(
+                        "Queuing a span for export failed and it is skipped; such spans are"
+                                + " skipped from now on without a log line and counted as dropped.",
+                        t);
+            }
+        }
     }
 
     /** The export queue, for tests. */

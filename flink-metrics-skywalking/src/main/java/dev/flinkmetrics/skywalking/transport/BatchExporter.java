@@ -15,7 +15,7 @@ package dev.flinkmetrics.skywalking.transport;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.annotation.Internal;
@@ -75,17 +75,20 @@ public final class BatchExporter<T> implements ExportLifecycle.Pending<List<T>> 
     }
 
     private final String unit;
-    private final ArrayBlockingQueue<T> queue;
+    private final LinkedBlockingQueue<T> queue;
     private final Delivery delivery;
     private final Encoder<T> encoder;
     private final ExportCounters counters;
     private final int maxRequestBytes;
-    private final ExportLifecycle<List<T>> lifecycle;
+    private final long timeoutMillis;
+    private volatile ExportLifecycle<List<T>> lifecycle;
     private final AtomicBoolean overflowLogged = new AtomicBoolean();
 
     /**
      * @param unit what an item is, plural, for log lines and the thread's name: "spans"
-     * @param capacity most items held; more are dropped
+     * @param capacity most items held; more are dropped. The queue takes memory per item held, not
+     *     for its capacity: an idle exporter costs next to nothing, however large its queue may
+     *     grow
      */
     public BatchExporter(
             String unit,
@@ -95,40 +98,28 @@ public final class BatchExporter<T> implements ExportLifecycle.Pending<List<T>> 
             Delivery delivery,
             Encoder<T> encoder,
             ExportCounters counters) {
-        this(
-                unit,
-                capacity,
-                maxRequestBytes,
-                timeoutMillis,
-                delivery,
-                encoder,
-                counters,
-                ExportLifecycle.IDLE_MILLIS);
-    }
-
-    BatchExporter(
-            String unit,
-            int capacity,
-            int maxRequestBytes,
-            long timeoutMillis,
-            Delivery delivery,
-            Encoder<T> encoder,
-            ExportCounters counters,
-            long idleMillis) {
         this.unit = unit;
-        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.queue = new LinkedBlockingQueue<>(capacity);
         this.maxRequestBytes = maxRequestBytes;
+        this.timeoutMillis = timeoutMillis;
         this.delivery = delivery;
         this.encoder = encoder;
         this.counters = counters;
-        this.lifecycle =
-                new ExportLifecycle<>(
-                        unit + "-exporter",
-                        this,
-                        this::export,
-                        delivery,
-                        timeoutMillis,
-                        idleMillis);
+        this.lifecycle = lifecycle(ExportLifecycle.IDLE_MILLIS);
+    }
+
+    /**
+     * How long the export thread waits without work before it ends, instead of {@link
+     * ExportLifecycle#IDLE_MILLIS}; for tests, before the first item is offered.
+     */
+    BatchExporter<T> idleMillis(long idleMillis) {
+        lifecycle = lifecycle(idleMillis);
+        return this;
+    }
+
+    private ExportLifecycle<List<T>> lifecycle(long idleMillis) {
+        return new ExportLifecycle<>(
+                unit + "-exporter", this, this::export, delivery, timeoutMillis, idleMillis);
     }
 
     /** Where requests go, for log lines. */
@@ -157,7 +148,6 @@ public final class BatchExporter<T> implements ExportLifecycle.Pending<List<T>> 
             return false;
         }
         if (!queue.offer(item)) {
-            counters.dropped.incrementAndGet();
             if (overflowLogged.compareAndSet(false, true)) {
                 LOG.warn(
                         "The queue of {} for {} is full ({} held): new {} are dropped until it"
@@ -167,6 +157,8 @@ public final class BatchExporter<T> implements ExportLifecycle.Pending<List<T>> 
                         queue.size(),
                         unit);
             }
+            // Counted last: if anything above throws, the caller counts the item instead.
+            counters.dropped.incrementAndGet();
             return false;
         }
         // A close that began meanwhile may have emptied the queue already: whoever takes the

@@ -13,51 +13,14 @@
  */
 package dev.flinkmetrics.skywalking.transport;
 
-import dev.flinkmetrics.skywalking.config.ConnectionSettings;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
-import java.util.function.Function;
-import javax.net.ssl.SSLSocketFactory;
 import org.apache.flink.annotation.Internal;
 
-/** Sends encoded requests of one kind to the OAP. One instance per reporter and signal. */
+/**
+ * Sends encoded requests of one kind to the OAP. One instance per reporter and signal; {@link
+ * SenderFactory} makes them.
+ */
 @Internal
 public interface Sender extends AutoCloseable {
-
-    /**
-     * A sender for the connection's protocol, gRPC or OTLP/HTTP, to its OAP nodes: one at a time,
-     * moving on to the next when one fails.
-     */
-    static Sender create(
-            ConnectionSettings connection, ExportMethod method, PluginProcess process) {
-        Credentials credentials = new Credentials(connection);
-        Function<Node, Sender> senders;
-        // TLS is set up here, once for every node, so that bad key material fails at start.
-        if (connection.protocol == ConnectionSettings.Protocol.GRPC) {
-            SslContext ssl = connection.tls ? TlsContexts.forGrpc(connection) : null;
-            senders =
-                    node ->
-                            new GrpcSender(
-                                    connection, method, node, credentials, process.channels, ssl);
-        } else {
-            SSLSocketFactory ssl = connection.tls ? TlsContexts.forHttp(connection) : null;
-            senders =
-                    node ->
-                            new HttpSender(
-                                    connection,
-                                    method,
-                                    node,
-                                    credentials,
-                                    process.httpDeadlines,
-                                    ssl);
-        }
-        return new FailoverSender(
-                connection,
-                method,
-                credentials,
-                senders,
-                FailoverSender::resolveHost,
-                FailoverSender.RESOLVE_EVERY_NANOS);
-    }
 
     /**
      * Sends one request and waits for the answer, at most until the deadline ({@link

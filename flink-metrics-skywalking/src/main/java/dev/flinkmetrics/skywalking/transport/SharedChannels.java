@@ -26,9 +26,7 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.File;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -37,23 +35,16 @@ import java.util.concurrent.TimeUnit;
  * The gRPC channels of one process, one per OAP node and TLS material, shared by every reporter
  * that sends there: the metric, trace and event reporters of a TaskManager talk to an OAP node over
  * one connection. A channel stays open while a reporter holds it, quiet or not (gRPC closes an idle
- * TCP connection by itself and opens it again on the next call); the last holder to close closes
- * it, and the JVM's shutdown closes what is left, since Flink never closes trace and event
- * reporters. All channels share one event-loop thread, made with the first and stopped with the
- * last.
+ * TCP connection by itself and opens it again on the next call), and only the last holder to give
+ * it back closes it: no one else does, the JVM's exit neither, so a reporter closing as the process
+ * exits still has its connection. All channels share one event-loop thread, a daemon, made with the
+ * first channel and stopped with the last: a channel still held as the JVM ends does not hold it
+ * up.
  */
 final class SharedChannels {
 
     private final Map<Key, Shared> channels = new HashMap<>();
-    private final ExitHook exit;
     private EventLoopGroup eventLoop;
-
-    /**
-     * @param exit held while a channel is open: the JVM's exit closes what is left
-     */
-    SharedChannels(ExitHook exit) {
-        this.exit = exit;
-    }
 
     /** A channel to {@code node}, shared with every holder of the same node and TLS material. */
     synchronized Lease acquire(ConnectionSettings connection, Node node, SslContext ssl) {
@@ -64,7 +55,6 @@ final class SharedChannels {
                 eventLoop =
                         new NioEventLoopGroup(
                                 1, new DefaultThreadFactory(PluginVersion.NAME + "-grpc", true));
-                exit.hold(this);
             }
             shared = new Shared(build(node, ssl, eventLoop));
             channels.put(key, shared);
@@ -107,18 +97,20 @@ final class SharedChannels {
         return registry;
     }
 
-    /** Gives a channel back; the last holder closes it, waiting at most until the deadline. */
+    /**
+     * Gives a channel back; the last holder closes it, waiting at most until the deadline. The
+     * entry goes only if it is still this channel's: a channel made since for the same node stays.
+     */
     private void release(Key key, Shared shared, long deadlineNanos) {
         EventLoopGroup lastLoop = null;
         synchronized (this) {
             if (--shared.holders > 0) {
                 return;
             }
-            channels.remove(key);
-            if (channels.isEmpty()) {
+            channels.remove(key, shared);
+            if (channels.isEmpty() && eventLoop != null) {
                 lastLoop = eventLoop;
                 eventLoop = null;
-                exit.release(this);
             }
         }
         shared.channel.shutdownNow();
@@ -132,31 +124,6 @@ final class SharedChannels {
             long left = Math.max(0, deadlineNanos - System.nanoTime());
             lastLoop.shutdownGracefully(0, left, TimeUnit.NANOSECONDS)
                     .awaitUninterruptibly(left, TimeUnit.NANOSECONDS);
-        }
-    }
-
-    /**
-     * At the JVM's exit, after the reporters Flink never closes had their time to send: closes
-     * every channel still open.
-     */
-    void closeAll() {
-        List<ManagedChannel> open = new ArrayList<>();
-        EventLoopGroup loop;
-        synchronized (this) {
-            for (Shared shared : channels.values()) {
-                open.add(shared.channel);
-            }
-            channels.clear();
-            loop = eventLoop;
-            eventLoop = null;
-            exit.release(this);
-        }
-        for (ManagedChannel channel : open) {
-            channel.shutdownNow();
-        }
-        if (loop != null) {
-            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS)
-                    .awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
     }
 

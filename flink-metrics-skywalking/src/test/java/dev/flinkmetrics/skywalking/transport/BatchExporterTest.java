@@ -16,6 +16,7 @@ package dev.flinkmetrics.skywalking.transport;
 import static dev.flinkmetrics.skywalking.testing.Conditions.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -124,6 +125,36 @@ class BatchExporterTest {
         }
     }
 
+    @Test
+    void anExporterTakesNoMemoryForItsCapacityUntilItemsCome() throws Exception {
+        // A trace or event reporter of a process lives as long as the process, and a JVM that
+        // starts many MiniClusters holds many: an idle one must cost next to nothing.
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        RecordingSender sender = new RecordingSender();
+        Delivery delivery = new Delivery(sender, "Items", "itemsDropped");
+        ExportCounters counters = new ExportCounters();
+        long id = Thread.currentThread().getId();
+        long before = threads.getThreadAllocatedBytes(id);
+        BatchExporter<String> exporter =
+                new BatchExporter<>(
+                        "items",
+                        1_000_000,
+                        1024,
+                        1000,
+                        delivery,
+                        BatchExporterTest::encode,
+                        counters);
+        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        // A slot per item of the capacity would be 4 MB or more.
+        assertThat(allocated)
+                .as("bytes allocated for an exporter of 1,000,000 items")
+                .isLessThan(256 * 1024);
+        exporter.offer("one");
+        exporter.close(deadline());
+        assertThat(sender.sent).containsExactly("one");
+    }
+
     private static long deadline() {
         return System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
     }
@@ -135,14 +166,14 @@ class BatchExporterTest {
     /** Up to 16 items, a 1 s timeout, idle after 300 ms. */
     private static BatchExporter<String> exporter(RecordingSender sender, ExportCounters counters) {
         return new BatchExporter<>(
-                "items",
-                16,
-                1024,
-                1000,
-                new Delivery(sender, "Items", "itemsDropped"),
-                BatchExporterTest::encode,
-                counters,
-                300);
+                        "items",
+                        16,
+                        1024,
+                        1000,
+                        new Delivery(sender, "Items", "itemsDropped"),
+                        BatchExporterTest::encode,
+                        counters)
+                .idleMillis(300);
     }
 
     private static long exporterThreads() {

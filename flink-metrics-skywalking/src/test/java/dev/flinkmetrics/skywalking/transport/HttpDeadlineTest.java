@@ -65,7 +65,7 @@ class HttpDeadlineTest {
             // Far more than the socket buffers take: the write blocks once they are full.
             byte[] body = new byte[64 * 1024 * 1024];
             new Random(1).nextBytes(body);
-            try (Sender sender = Sender.create(connection, method, process)) {
+            try (Sender sender = SenderFactory.create(connection, method, process)) {
                 assertTimeoutPreemptively(
                         Duration.ofSeconds(30),
                         () ->
