@@ -160,6 +160,9 @@ final class StandaloneFlink implements AutoCloseable {
     private final HttpClient http;
     private final List<FlinkProcess> processes = new ArrayList<>();
 
+    /** Processes {@link #terminate} ended: kept for their logs, no longer expected alive. */
+    private final Set<String> terminated = ConcurrentHashMap.newKeySet();
+
     private StandaloneFlink(Layout layout, List<String> jvmFlags, Map<String, String> config) {
         this.layout = layout;
         this.jvmFlags = jvmFlags;
@@ -335,6 +338,37 @@ final class StandaloneFlink implements AutoCloseable {
         throw new IllegalArgumentException("no process " + name + " in " + processes);
     }
 
+    /**
+     * Sends SIGTERM to the process of that name ({@code taskmanager-2}, {@code jobmanager}) by its
+     * PID, as an orchestrator stopping it would, and waits until it has exited. The process stays
+     * in {@link #processes()}, for its log, and {@link #checkAlive()} no longer expects it.
+     *
+     * @return the wall-clock time in milliseconds just before the signal
+     */
+    long terminate(String name, Duration timeout) throws IOException, InterruptedException {
+        for (FlinkProcess p : processes) {
+            if (p.name.equals(name)) {
+                terminated.add(name);
+                long signalled = System.currentTimeMillis();
+                Process kill =
+                        new ProcessBuilder("kill", "-TERM", String.valueOf(p.process.pid()))
+                                .redirectErrorStream(true)
+                                .start();
+                if (!kill.waitFor(30, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                    kill.destroyForcibly();
+                    throw new IllegalStateException("kill -TERM " + p + " failed");
+                }
+                if (!p.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException(
+                            p + " did not exit within " + timeout + " of SIGTERM; see " + p.log);
+                }
+                LIVE.remove(p.process);
+                return signalled;
+            }
+        }
+        throw new IllegalArgumentException("no process " + name + " in " + processes);
+    }
+
     List<FlinkProcess> processes() {
         return Collections.unmodifiableList(processes);
     }
@@ -478,6 +512,9 @@ final class StandaloneFlink implements AutoCloseable {
     void checkAlive() {
         for (int i = 0; i < processes.size(); i++) {
             FlinkProcess p = processes.get(i);
+            if (terminated.contains(p.name)) {
+                continue;
+            }
             if (!p.process.isAlive() && !relaunchIfItsRpcSystemTimedOut(i)) {
                 throw new IllegalStateException(
                         p + " exited with code " + p.process.exitValue() + "; see " + p.log);
