@@ -23,7 +23,9 @@ import org.apache.flink.metrics.Metric;
 
 /**
  * One job on this JobManager, as its metrics show it, and the events its changes make: status
- * changes, restarts and failed checkpoints. Used under {@link MetricEventDeriver}'s lock.
+ * changes, restarts and failed checkpoints. Used under {@link MetricEventDeriver}'s lock, except
+ * {@link Watched#read()}: the metrics' values are read without it, since the gauges may be slow and
+ * Flink registers metrics under that lock too.
  */
 final class DerivedJob {
 
@@ -51,13 +53,29 @@ final class DerivedJob {
         return EventSource.jobName(variables);
     }
 
-    /** Reads the job's metrics and sends an event for each change since the last time. */
+    /** The job's metrics as they are now, to be read outside the deriver's lock. */
+    Watched watched() {
+        return new Watched(
+                new LinkedHashMap<>(stateGauges),
+                new LinkedHashMap<>(timeGauges),
+                restarts,
+                failedCheckpoints);
+    }
+
+    /**
+     * Sends an event for each change since the last time, from {@code reading}, in the order the
+     * metrics were read. Throws what a metric threw, after the changes read before it.
+     */
     void derive(
+            Reading reading,
             EventSource source,
             JobStatusEvents jobStatus,
             long now,
             Consumer<SkyWalkingEvent> send) {
-        String current = currentStatus();
+        if (!reading.statusRead) {
+            throw reading.failure;
+        }
+        String current = reading.status;
         if (current != null && !current.equals(status)) {
             Map<String, String> parameters =
                     status == null
@@ -79,7 +97,10 @@ final class DerivedJob {
                             now);
             jobStatus.changed(key, current, event, send);
         }
-        Long restarted = read(restarts);
+        if (!reading.restartsRead) {
+            throw reading.failure;
+        }
+        Long restarted = reading.restarts;
         if (restarted != null && restarted > restartsSeen) {
             long more = restarted - restartsSeen;
             restartsSeen = restarted;
@@ -105,7 +126,10 @@ final class DerivedJob {
                                     now)
                             .endedAt(now));
         }
-        Long failed = read(failedCheckpoints);
+        if (!reading.failedCheckpointsRead) {
+            throw reading.failure;
+        }
+        Long failed = reading.failedCheckpoints;
         if (failed != null && failed > failedCheckpointsSeen) {
             long more = failed - failedCheckpointsSeen;
             failedCheckpointsSeen = failed;
@@ -133,30 +157,6 @@ final class DerivedJob {
                                     now)
                             .endedAt(now));
         }
-    }
-
-    /**
-     * The job's status now: the one whose {@code <status>State} gauge is 1, else the one whose
-     * {@code <status>Time} gauge is above 0 (Flink's default, {@code metrics.job.status.enable:
-     * CURRENT_TIME}); null when neither tells.
-     */
-    private String currentStatus() {
-        for (Map.Entry<String, Gauge<?>> state : stateGauges.entrySet()) {
-            Long value = read(state.getValue());
-            if (value != null && value == 1) {
-                return state.getKey();
-            }
-        }
-        String longestStatus = null;
-        long longest = 0;
-        for (Map.Entry<String, Gauge<?>> time : timeGauges.entrySet()) {
-            Long value = read(time.getValue());
-            if (value != null && value > longest) {
-                longest = value;
-                longestStatus = time.getKey();
-            }
-        }
-        return longestStatus;
     }
 
     /**
@@ -189,5 +189,78 @@ final class DerivedJob {
             }
         }
         return null;
+    }
+
+    /** References to a job's metrics, copied under the deriver's lock. */
+    static final class Watched {
+        private final Map<String, Gauge<?>> stateGauges;
+        private final Map<String, Gauge<?>> timeGauges;
+        private final Metric restarts;
+        private final Metric failedCheckpoints;
+
+        Watched(
+                Map<String, Gauge<?>> stateGauges,
+                Map<String, Gauge<?>> timeGauges,
+                Metric restarts,
+                Metric failedCheckpoints) {
+            this.stateGauges = stateGauges;
+            this.timeGauges = timeGauges;
+            this.restarts = restarts;
+            this.failedCheckpoints = failedCheckpoints;
+        }
+
+        /**
+         * Reads the status, then the restarts, then the failed checkpoints, up to the first that
+         * throws. Holds no lock: a slow gauge holds up only the calling thread.
+         */
+        Reading read() {
+            Reading reading = new Reading();
+            try {
+                reading.status = currentStatus();
+                reading.statusRead = true;
+                reading.restarts = DerivedJob.read(restarts);
+                reading.restartsRead = true;
+                reading.failedCheckpoints = DerivedJob.read(failedCheckpoints);
+                reading.failedCheckpointsRead = true;
+            } catch (RuntimeException e) {
+                reading.failure = e;
+            }
+            return reading;
+        }
+
+        /**
+         * The job's status now: the one whose {@code <status>State} gauge is 1, else the one whose
+         * {@code <status>Time} gauge is above 0 (Flink's default, {@code metrics.job.status.enable:
+         * CURRENT_TIME}); null when neither tells.
+         */
+        private String currentStatus() {
+            for (Map.Entry<String, Gauge<?>> state : stateGauges.entrySet()) {
+                Long value = DerivedJob.read(state.getValue());
+                if (value != null && value == 1) {
+                    return state.getKey();
+                }
+            }
+            String longestStatus = null;
+            long longest = 0;
+            for (Map.Entry<String, Gauge<?>> time : timeGauges.entrySet()) {
+                Long value = DerivedJob.read(time.getValue());
+                if (value != null && value > longest) {
+                    longest = value;
+                    longestStatus = time.getKey();
+                }
+            }
+            return longestStatus;
+        }
+    }
+
+    /** A job's values at one moment; what was not read is marked so, with the failure. */
+    static final class Reading {
+        String status;
+        boolean statusRead;
+        Long restarts;
+        boolean restartsRead;
+        Long failedCheckpoints;
+        boolean failedCheckpointsRead;
+        RuntimeException failure;
     }
 }

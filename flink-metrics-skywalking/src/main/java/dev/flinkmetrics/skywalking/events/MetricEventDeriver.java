@@ -15,9 +15,11 @@ package dev.flinkmetrics.skywalking.events;
 
 import dev.flinkmetrics.skywalking.config.SourceSettings;
 import dev.flinkmetrics.skywalking.transport.PluginProcess;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -44,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * ({@link PluginProcess#nativeEventsActive()}), Flink's own events cover job status, failures and
  * checkpoints, and only the TaskManager events are derived. A metric that throws when read is
  * counted and logged once (WARN; then DEBUG), and derives nothing that time. Thread-safe: metrics
- * come and go on Flink's threads, {@link #derive()} runs on the reporter's.
+ * come and go on Flink's threads, {@link #derive()} runs on the reporter's; no metric is read while
+ * holding the lock those share.
  */
 @Internal
 public final class MetricEventDeriver {
@@ -134,33 +137,49 @@ public final class MetricEventDeriver {
         return true;
     }
 
-    /** A metric was removed; when the last of a job's is, the job has ended. */
-    public synchronized void removed(String metricName, Metric metric, MetricGroup group) {
-        if (metric == taskManagers) {
-            taskManagers = null;
-            return;
+    /**
+     * A metric was removed; when the last of a job's is, the job has ended. Its metrics are read a
+     * last time without the lock, as in {@link #derive()}.
+     */
+    public void removed(String metricName, Metric metric, MetricGroup group) {
+        DerivedJob job;
+        DerivedJob.Watched watched;
+        long now;
+        synchronized (this) {
+            if (metric == taskManagers) {
+                taskManagers = null;
+                return;
+            }
+            String scope = logicalScope(metricName, group);
+            if (!scope.equals("jobmanager_job") || !isJobMetric(metricName, metric)) {
+                return;
+            }
+            String key = key(EventSource.withoutBrackets(group.getAllVariables()));
+            job = jobs.get(key);
+            if (job == null || --job.metrics > 0) {
+                return;
+            }
+            jobs.remove(key);
+            now = clockMillis.getAsLong();
+            if (process.nativeEventsActive()) {
+                return;
+            }
+            watched = job.watched();
         }
-        String scope = logicalScope(metricName, group);
-        if (!scope.equals("jobmanager_job") || !isJobMetric(metricName, metric)) {
-            return;
+        DerivedJob.Reading reading = watched.read();
+        synchronized (this) {
+            ended(job, reading, now);
         }
-        String key = key(EventSource.withoutBrackets(group.getAllVariables()));
-        DerivedJob job = jobs.get(key);
-        if (job == null || --job.metrics > 0) {
-            return;
-        }
-        jobs.remove(key);
-        long now = clockMillis.getAsLong();
-        if (process.nativeEventsActive()) {
-            return;
-        }
-        // What the job did since the last report, then its end.
-        deriveJob(job, now);
+    }
+
+    /** What the job did since the last report, then its end; called under the lock. */
+    private void ended(DerivedJob job, DerivedJob.Reading reading, long now) {
+        deriveJob(job, reading, now);
         if ("FAILING".equals(job.status)) {
             // Seen failing, then gone: it failed for good (a restart would be seen RESTARTING).
             process.failedJobs.failed(String.valueOf(job.variables.get("job_id")));
         }
-        jobStatus.end(key, now, send);
+        jobStatus.end(job.key, now, send);
         Map<String, String> parameters =
                 DerivedJob.parameters(
                         job.variables,
@@ -181,30 +200,63 @@ public final class MetricEventDeriver {
     }
 
     /**
-     * Reads the watched metrics and sends an event for each change. Never throws.
+     * Reads the watched metrics and sends an event for each change. Never throws. The values are
+     * read outside the lock that {@link #added} and {@link #removed} take: a slow gauge must not
+     * hold up Flink's metric registration, and so the deployment of tasks.
      *
      * @return how many metrics failed to be read since the last call
      */
-    public synchronized int derive() {
-        long now = clockMillis.getAsLong();
-        if (!process.nativeEventsActive()) {
-            for (DerivedJob job : jobs.values()) {
-                deriveJob(job, now);
+    public int derive() {
+        long now;
+        List<DerivedJob> watchedJobs = new ArrayList<>();
+        List<DerivedJob.Watched> watched = new ArrayList<>();
+        Metric registeredTaskManagers;
+        synchronized (this) {
+            now = clockMillis.getAsLong();
+            if (!process.nativeEventsActive()) {
+                for (DerivedJob job : jobs.values()) {
+                    watchedJobs.add(job);
+                    watched.add(job.watched());
+                }
             }
+            registeredTaskManagers = taskManagers;
         }
+        List<DerivedJob.Reading> readings = new ArrayList<>(watched.size());
+        for (DerivedJob.Watched w : watched) {
+            readings.add(w.read());
+        }
+        Long registered = null;
+        RuntimeException taskManagersFailure = null;
         try {
-            deriveTaskManagers(now);
+            registered = DerivedJob.read(registeredTaskManagers);
         } catch (RuntimeException e) {
-            failed("numRegisteredTaskManagers", "its value could not be read", e);
+            taskManagersFailure = e;
         }
-        int failed = failures;
-        failures = 0;
-        return failed;
+        synchronized (this) {
+            for (int i = 0; i < watchedJobs.size(); i++) {
+                DerivedJob job = watchedJobs.get(i);
+                // A job removed meanwhile was read again and ended by removed().
+                if (jobs.get(job.key) == job) {
+                    deriveJob(job, readings.get(i), now);
+                }
+            }
+            if (taskManagersFailure != null) {
+                failed(
+                        "numRegisteredTaskManagers",
+                        "its value could not be read",
+                        taskManagersFailure);
+            } else if (registeredTaskManagers == taskManagers) {
+                deriveTaskManagers(registered, now);
+            }
+            int failed = failures;
+            failures = 0;
+            return failed;
+        }
     }
 
-    private void deriveJob(DerivedJob job, long now) {
+    private void deriveJob(DerivedJob job, DerivedJob.Reading reading, long now) {
         try {
-            job.derive(source, jobStatus, now, send);
+            job.derive(reading, source, jobStatus, now, send);
         } catch (RuntimeException e) {
             failed("job " + job.name(), "a metric of it could not be read", e);
         }
@@ -225,8 +277,8 @@ public final class MetricEventDeriver {
         }
     }
 
-    private void deriveTaskManagers(long now) {
-        Long registered = DerivedJob.read(taskManagers);
+    /** Sends an event when the number of TaskManagers changed; called under the lock. */
+    private void deriveTaskManagers(Long registered, long now) {
         if (registered == null || registered == taskManagersSeen) {
             return;
         }

@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
@@ -71,7 +70,18 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
     private final SeriesRegistry registry;
     private final SelfMetrics self;
     private final MetricsExporter exporter;
-    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** Guards the three fields below; never held while values are read. */
+    private final Object reportState = new Object();
+
+    /** Calls of {@link #report()} deriving, reading or handing over now. */
+    private int reportsUnderWay;
+
+    /** {@link #close()} began: no report starts from now on. */
+    private boolean closing;
+
+    /** A report under way when close began handed its snapshot over: the final one. */
+    private boolean finalSnapshotSubmitted;
 
     /** Registration problems already logged, by metric name. */
     private final Set<String> loggedProblems = ConcurrentHashMap.newKeySet();
@@ -246,22 +256,40 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
 
     @Override
     public void report() {
-        if (closed.get()) {
-            return;
+        synchronized (reportState) {
+            if (closing) {
+                return;
+            }
+            reportsUnderWay++;
         }
-        if (listener != null) {
-            try {
-                self.readFailures.addAndGet(listener.reported());
-            } catch (Throwable t) {
-                logOnce("derive", true, "Deriving events failed and was skipped: {}", t.toString());
+        boolean submitted = false;
+        try {
+            submitted = reportNow();
+        } finally {
+            synchronized (reportState) {
+                reportsUnderWay--;
+                if (submitted && closing) {
+                    finalSnapshotSubmitted = true;
+                }
+                reportState.notifyAll();
             }
         }
+    }
+
+    /**
+     * Derives the events, reads every value and hands the snapshot to the export thread, unless the
+     * previous snapshot is still under way. Never throws.
+     *
+     * @return true when a snapshot was handed over
+     */
+    private boolean reportNow() {
+        derive();
         if (!exporter.tryBegin()) {
             self.cyclesSkipped.incrementAndGet();
             LOG.debug(
                     "The previous export to {} is still running; this cycle is skipped.",
                     exporter.target());
-            return;
+            return false;
         }
         boolean submitted = false;
         try {
@@ -273,6 +301,19 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
             if (!submitted) {
                 exporter.abandon();
             }
+        }
+        return submitted;
+    }
+
+    /** Lets the listener read what it watches, before the values are read; never throws. */
+    private void derive() {
+        if (listener == null) {
+            return;
+        }
+        try {
+            self.readFailures.addAndGet(listener.reported());
+        } catch (Throwable t) {
+            logOnce("derive", true, "Deriving events failed and was skipped: {}", t.toString());
         }
     }
 
@@ -320,25 +361,43 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
     }
 
     /**
-     * Sends what is registered once more, then stops, with the listener. Returns within the
-     * configured timeout plus {@link ExportLifecycle#GRACE_MILLIS}.
+     * Sends what is registered once more, with the events derived from it, then stops, with the
+     * listener. A report under way when close begins makes the final snapshot: close waits for it
+     * to be handed over (until the deadline) and sends it instead of reading the values again.
+     * Returns within the configured timeout plus {@link ExportLifecycle#GRACE_MILLIS}.
      */
     @Override
     public void close() {
-        if (closed.getAndSet(true)) {
-            return;
-        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        boolean reportStillReading;
+        boolean reportSubmitted;
+        synchronized (reportState) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            reportStillReading = !awaitReports(deadline);
+            reportSubmitted = finalSnapshotSubmitted;
+        }
+        // After the report's hand-over, which started the export thread: from here on, no export
+        // starts and each request still to go is one attempt ending by the deadline.
         exporter.beginClose(deadline);
         try {
-            if (exporter.tryBegin(deadline)) {
-                boolean submitted = false;
-                try {
-                    snapshotAndSubmit();
-                    submitted = true;
-                } finally {
-                    if (!submitted) {
-                        exporter.abandon();
+            if (reportStillReading) {
+                LOG.warn(
+                        "A report was still reading the metric values when the reporter closed;"
+                                + " the last values were not sent.");
+            } else if (!reportSubmitted) {
+                derive();
+                if (exporter.tryBegin(deadline)) {
+                    boolean submitted = false;
+                    try {
+                        snapshotAndSubmit();
+                        submitted = true;
+                    } finally {
+                        if (!submitted) {
+                            exporter.abandon();
+                        }
                     }
                 }
             }
@@ -350,6 +409,23 @@ public final class SkyWalkingMetricReporter implements MetricReporter, Scheduled
                 listener.close(deadline);
             }
             LOG.info("Reporter for {} closed.", exporter.target());
+        }
+    }
+
+    /** Waits, holding {@link #reportState}, until no report is under way; false at the deadline. */
+    private boolean awaitReports(long deadlineNanos) {
+        try {
+            while (reportsUnderWay > 0) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(reportState, left);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -17,6 +17,7 @@ import static dev.flinkmetrics.skywalking.testing.TestGroups.group;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkmetrics.skywalking.testing.EventTestServer;
+import dev.flinkmetrics.skywalking.testing.OtlpTestServer;
 import dev.flinkmetrics.skywalking.testing.ReporterHarness;
 import dev.flinkmetrics.skywalking.testing.TestGroups;
 import dev.flinkmetrics.skywalking.testing.swevent.Event;
@@ -26,6 +27,8 @@ import io.grpc.Status;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.flink.metrics.Gauge;
@@ -329,6 +332,117 @@ class DerivedEventsTest {
                 .contains("legacy job")
                 .contains("boom");
         assertThat(reporter.selfMetrics().readFailures.get()).isEqualTo(2);
+    }
+
+    @Test
+    void aGaugeBlockingWhileEventsAreDerivedDoesNotHoldUpRegistration() throws Exception {
+        SkyWalkingMetricReporter reporter = reporter("endpoint", server.endpoint());
+        CountDownLatch reading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        // Read by the deriver first: the metric reporter reads it only after the events.
+        reporter.notifyOfAddedMetric(
+                (Gauge<Long>)
+                        () -> {
+                            reading.countDown();
+                            try {
+                                release.await();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            return 0L;
+                        },
+                "restartingState",
+                jobGroup);
+        Thread report = new Thread(reporter::report, "report");
+        report.start();
+        try {
+            assertThat(reading.await(10, TimeUnit.SECONDS)).isTrue();
+            // A job deployed now: its metrics come and go while the gauge is still being read.
+            Map<String, String> variables = TestGroups.jobManagerVariables();
+            variables.put("<job_id>", "0a1b2c3d4e5f60718293a4b5c6d7e8f9");
+            variables.put("<job_name>", "next job");
+            MetricGroup next = group("jobmanager.job", variables);
+            Gauge<Long> running = () -> 1L;
+            Thread deploy =
+                    new Thread(
+                            () -> {
+                                reporter.notifyOfAddedMetric(running, "runningTime", next);
+                                reporter.notifyOfAddedMetric(
+                                        (Gauge<Long>) () -> 0L, "numRestarts", next);
+                                reporter.notifyOfRemovedMetric(running, "runningTime", next);
+                            },
+                            "deploy");
+            deploy.start();
+            deploy.join(10_000);
+            assertThat(deploy.isAlive()).as("registration waited for the gauge").isFalse();
+            assertThat(reading.getCount()).isZero();
+            assertThat(report.isAlive()).as("the gauge is still being read").isTrue();
+        } finally {
+            release.countDown();
+            report.join(30_000);
+        }
+        assertThat(report.isAlive()).isFalse();
+    }
+
+    @Test
+    void closeSendsTheChangesSinceTheLastReportAndAJobRemovedJustBefore() throws Exception {
+        try (OtlpTestServer oap = new OtlpTestServer()) {
+            SkyWalkingMetricReporter reporter =
+                    reporter("endpoint", oap.endpoint(), "timeout", "30 s");
+            taskManagers.set(1);
+            status = "RUNNING";
+            reporter.report();
+            assertThat(reporter.awaitExport(10_000)).isTrue();
+            assertThat(
+                            oap.events()
+                                    .awaitEvents(
+                                            e -> names(e).contains("TaskManagerRegistered"),
+                                            10_000))
+                    .isTrue();
+            int before = oap.events().events().size();
+            oap.clear();
+
+            // After the last report: a TaskManager registers, the job fails and is gone.
+            taskManagers.set(2);
+            status = "FAILING";
+            removeJob(reporter);
+            long start = System.nanoTime();
+            reporter.close();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(10_000);
+
+            // Sent by the time close returns.
+            List<Event> all = oap.events().events();
+            List<Event> events = all.subList(before, all.size());
+            assertThat(names(events))
+                    .containsExactlyInAnyOrder(
+                            "JobStatusChange", "JobEnded", "TaskManagerRegistered");
+            assertThat(events)
+                    .filteredOn(e -> e.getName().equals("JobEnded"))
+                    .singleElement()
+                    .satisfies(
+                            e ->
+                                    assertThat(e.getParametersMap())
+                                            .containsEntry("lastJobStatus", "FAILING"));
+            assertThat(events)
+                    .filteredOn(e -> e.getName().equals("TaskManagerRegistered"))
+                    .singleElement()
+                    .satisfies(
+                            e ->
+                                    assertThat(e.getParametersMap())
+                                            .containsEntry("numRegisteredTaskManagers", "2"));
+            // The final report: the removed job's last values once more, and its failure.
+            List<OtlpTestServer.Sample> samples = oap.samples();
+            assertThat(samples)
+                    .filteredOn(s -> s.name.equals("flink_reporter_skywalking_jobFailed"))
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.value).isEqualTo(1.0));
+            assertThat(samples)
+                    .filteredOn(
+                            s -> "b7f5e0ab6e8c4e3b9a0c1d2e3f405162".equals(s.labels.get("job_id")))
+                    .extracting(s -> s.name)
+                    .contains(
+                            "flink_jobmanager_job_runningTime", "flink_jobmanager_job_numRestarts");
+        }
     }
 
     private static List<String> names(List<Event> events) {

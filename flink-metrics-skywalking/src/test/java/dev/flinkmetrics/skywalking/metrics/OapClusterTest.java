@@ -101,13 +101,13 @@ class OapClusterTest {
     void aNodeDownCostsNoReportWhileAnotherIsUp() throws Exception {
         SkyWalkingMetricReporter reporter = reporter("endpoint", endpointList(), "timeout", "5 s");
         reporter.report();
-        assertThat(reporter.awaitExport(10_000)).isTrue();
+        assertThat(reporter.awaitExport(30_000)).isTrue();
         OtlpTestServer first = receiving();
 
         first.stop();
         long start = System.nanoTime();
         reporter.report();
-        assertThat(reporter.awaitExport(10_000)).isTrue();
+        assertThat(reporter.awaitExport(30_000)).isTrue();
         long failoverMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         OtlpTestServer second =
                 nodes.stream()
@@ -132,7 +132,7 @@ class OapClusterTest {
         }
         first.clear();
         reporter.report();
-        assertThat(reporter.awaitExport(10_000)).isTrue();
+        assertThat(reporter.awaitExport(30_000)).isTrue();
         assertThat(first.received()).hasSize(1);
         assertThat(reporter.selfMetrics().exportFailures.get()).isZero();
         assertThat(harness.log().at(Level.INFO))
@@ -146,13 +146,13 @@ class OapClusterTest {
     void aStalledNodeIsLeftWithinTheSameExport() throws Exception {
         SkyWalkingMetricReporter reporter = reporter("endpoint", endpointList(), "timeout", "3 s");
         reporter.report();
-        assertThat(reporter.awaitExport(10_000)).isTrue();
+        assertThat(reporter.awaitExport(30_000)).isTrue();
         OtlpTestServer first = receiving();
 
         first.delay(30_000); // accepts, never answers in time
         long start = System.nanoTime();
         reporter.report();
-        assertThat(reporter.awaitExport(10_000)).isTrue();
+        assertThat(reporter.awaitExport(30_000)).isTrue();
         long failoverMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertThat(reporter.selfMetrics().exportFailures.get()).isZero();
         assertThat(nodes.stream().filter(n -> n != first).mapToInt(n -> n.received().size()).sum())

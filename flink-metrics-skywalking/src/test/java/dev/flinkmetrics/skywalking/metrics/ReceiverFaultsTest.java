@@ -37,10 +37,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ReceiverFaultsTest {
 
-    /** Generous: report() only reads values; it must never wait for the network. */
-
-    /** The interval Flink would call report() at, shortened for the test. */
-    private static final long INTERVAL_MILLIS = 200;
+    /** How long one export may take to end: far above the timeouts the tests configure. */
+    private static final long EXPORT_WAIT_MILLIS = 30_000;
 
     @RegisterExtension
     final ReporterHarness harness =
@@ -63,27 +61,33 @@ class ReceiverFaultsTest {
     }
 
     /**
-     * Calls report() like Flink's scheduler until the condition holds.
-     *
-     * @return how many reports it took
+     * One report cycle: report(), as Flink's scheduler calls it, then the wait until its export
+     * ended. Counted in cycles, not paced by the clock, a slow machine makes no cycle skipped.
      */
-    private int reportUntil(BooleanSupplier condition, long timeoutMillis) throws Exception {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        int reports = 0;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.currentTimeMillis())
-                    .as("condition within timeout")
-                    .isLessThan(deadline);
-            reporter.report();
-            reports++;
-            Thread.sleep(INTERVAL_MILLIS);
-        }
-        return reports;
+    private void reportCycle() {
+        reporter.report();
+        assertThat(reporter.awaitExport(EXPORT_WAIT_MILLIS)).as("the export ended").isTrue();
     }
 
-    private void reportCycles(int cycles) throws Exception {
-        int[] left = {cycles};
-        reportUntil(() -> left[0]-- <= 0, 60_000);
+    /**
+     * Report cycles until the condition holds, at most {@code maxCycles}.
+     *
+     * @return how many cycles it took
+     */
+    private int reportUntil(BooleanSupplier condition, int maxCycles) {
+        int cycles = 0;
+        while (!condition.getAsBoolean()) {
+            assertThat(cycles).as("report cycles without the condition").isLessThan(maxCycles);
+            reportCycle();
+            cycles++;
+        }
+        return cycles;
+    }
+
+    private void reportCycles(int cycles) {
+        for (int i = 0; i < cycles; i++) {
+            reportCycle();
+        }
     }
 
     private List<String> warnings() {
@@ -103,15 +107,14 @@ class ReceiverFaultsTest {
                 .contains("UNAVAILABLE")
                 .contains("Is the OAP running and reachable");
         long failures = reporter.selfMetrics().exportFailures.get();
-        assertThat(failures).isGreaterThanOrEqualTo(2);
+        assertThat(failures).isGreaterThanOrEqualTo(8);
 
         server.restart();
         // Back with the next reports, not after gRPC's reconnect backoff, which has grown over
-        // eight failed cycles. Counted in reports: a slow machine makes them fewer, not more.
-        assertThat(reportUntil(() -> !server.received().isEmpty(), 10_000)).isLessThanOrEqualTo(3);
+        // eight failed cycles.
+        assertThat(reportUntil(() -> !server.received().isEmpty(), 10)).isLessThanOrEqualTo(3);
         assertThat(log.at(Level.INFO)).filteredOn(m -> m.contains("works again")).hasSize(1);
         assertThat(warnings()).hasSize(1);
-        reporter.awaitExport(5_000);
         assertThat(server.samples())
                 .filteredOn(s -> s.name.equals("flink_reporter_skywalking_exportFailures"))
                 .allMatch(s -> s.value >= failures);
@@ -120,12 +123,12 @@ class ReceiverFaultsTest {
     @Test
     void receiverStoppedMidRunThenBack() throws Exception {
         createReporter();
-        reportUntil(() -> !server.received().isEmpty(), 10_000);
+        reportUntil(() -> !server.received().isEmpty(), 10);
         server.stop();
         reportCycles(6);
         server.restart();
         server.clear();
-        reportUntil(() -> !server.received().isEmpty(), 10_000);
+        reportUntil(() -> !server.received().isEmpty(), 10);
         reportCycles(2);
         assertThat(warnings()).hasSize(1);
         assertThat(log.at(Level.INFO)).filteredOn(m -> m.contains("works again")).hasSize(1);
@@ -133,18 +136,28 @@ class ReceiverFaultsTest {
 
     @Test
     void slowReceiverIsCutAtTheTimeoutAndCyclesAreSkippedMeanwhile() throws Exception {
-        createReporter("timeout", "500 ms");
-        server.delay(1500);
-        reportCycles(10);
+        createReporter("timeout", "2 s");
+        server.delay(10_000);
+        for (int cycle = 0; cycle < 3; cycle++) {
+            int calls = server.calls();
+            reporter.report();
+            // The export waits for the receiver; the next report finds it in flight.
+            assertThat(server.awaitCalls(calls + 1, 10_000)).isTrue();
+            long skipped = reporter.selfMetrics().cyclesSkipped.get();
+            reporter.report();
+            assertThat(reporter.selfMetrics().cyclesSkipped.get()).isEqualTo(skipped + 1);
+            assertThat(reporter.awaitExport(EXPORT_WAIT_MILLIS)).isTrue();
+        }
+        assertThat(server.calls()).isEqualTo(3);
         assertThat(server.maxInFlight()).isEqualTo(1);
-        assertThat(reporter.selfMetrics().cyclesSkipped.get()).isPositive();
+        assertThat(server.received()).isEmpty();
         assertThat(warnings())
                 .singleElement()
                 .asString()
                 .contains("DEADLINE_EXCEEDED")
-                .contains("500 ms");
+                .contains("2000 ms");
         server.delay(0);
-        reportUntil(() -> !server.received().isEmpty(), 10_000);
+        reportUntil(() -> !server.received().isEmpty(), 3);
     }
 
     @Test
@@ -152,13 +165,13 @@ class ReceiverFaultsTest {
         createReporter("timeout", "5 s");
         server.failNext(Status.UNAVAILABLE.withDescription("restarting"), 2);
         reporter.report();
-        assertThat(reporter.awaitExport(10_000)).isTrue();
+        assertThat(reporter.awaitExport(EXPORT_WAIT_MILLIS)).isTrue();
         assertThat(server.received()).hasSize(1);
         assertThat(server.calls()).isEqualTo(3);
 
         server.failNext(Status.RESOURCE_EXHAUSTED.withDescription("busy"), 1);
         reporter.report();
-        assertThat(reporter.awaitExport(10_000)).isTrue();
+        assertThat(reporter.awaitExport(EXPORT_WAIT_MILLIS)).isTrue();
         assertThat(server.received()).hasSize(2);
         assertThat(warnings()).isEmpty();
         assertThat(reporter.selfMetrics().exportFailures.get()).isZero();
@@ -169,7 +182,6 @@ class ReceiverFaultsTest {
         createReporter("token", "wrong-token");
         server.requireToken("right-token");
         reportCycles(5);
-        reporter.awaitExport(5_000);
         assertThat(server.calls()).isEqualTo(5);
         assertThat(warnings())
                 .singleElement()
@@ -185,7 +197,6 @@ class ReceiverFaultsTest {
         createReporter();
         server.failWith(Status.UNIMPLEMENTED);
         reportCycles(4);
-        reporter.awaitExport(5_000);
         assertThat(server.calls()).isEqualTo(4);
         assertThat(warnings())
                 .singleElement()
@@ -211,7 +222,6 @@ class ReceiverFaultsTest {
                             TestGroups.operatorVariables("job", "op-" + s, s)));
         }
         reportCycles(3);
-        reporter.awaitExport(5_000);
         assertThat(warnings())
                 .singleElement()
                 .asString()

@@ -108,7 +108,7 @@ class SkyWalkingMetricReporterTest {
         // Had report() waited for the answer, the export would have ended before the next call,
         // and nothing would be skipped.
         assertThat(reporter.selfMetrics().cyclesSkipped.get()).isEqualTo(2);
-        assertThat(reporter.awaitExport(10_000)).isTrue();
+        assertThat(reporter.awaitExport(30_000)).isTrue();
         assertThat(server.calls()).isEqualTo(1);
     }
 
