@@ -150,8 +150,10 @@ class ShutdownIT {
                 Predicate<ResourceMetrics> fromJm = rm -> attribute(rm, "jobManager_node") != null;
                 Signal jm = signalAfterAReport(flink, server, "jobmanager", fromJm);
                 Outcome jmOutcome = outcome(server, flink, jm, fromJm);
-                List<Event> jmEvents =
-                        eventsAfter(server, jm, StandaloneClusterIT.olderThan(version, 2, 2));
+                boolean derivesJobEvents = StandaloneClusterIT.olderThan(version, 2, 2);
+                boolean jobEndArrived = derivesJobEvents && awaitJobEnd(server, jm);
+                List<Event> events = server.events().events();
+                List<Event> jmEvents = events.subList(jm.eventsBefore, events.size());
                 findings.add("jobmanager: " + jmOutcome);
                 findings.add(
                         "jobmanager events after SIGTERM: "
@@ -175,16 +177,22 @@ class ShutdownIT {
                             describe(all.get(i)));
                 }
 
-                assertThat(tmOutcome.takenAfterSignal)
-                        .as("reports of %s taken after its SIGTERM (%s)", tmProcess, tmOutcome)
-                        .isNotEmpty();
-                assertThat(jmOutcome.takenAfterSignal)
-                        .as("reports of the JobManager taken after its SIGTERM (%s)", jmOutcome)
-                        .isNotEmpty();
-                if (StandaloneClusterIT.olderThan(version, 2, 2)) {
-                    assertThat(jmEvents)
-                            .as("the JobManager's events after its SIGTERM on Flink %s", version)
-                            .anyMatch(ShutdownIT::jobEnded);
+                assertThat(tmOutcome.arrived)
+                        .as("a report of %s taken after its SIGTERM (%s)", tmProcess, tmOutcome)
+                        .isTrue();
+                assertThat(jmOutcome.arrived)
+                        .as("a report of the JobManager taken after its SIGTERM (%s)", jmOutcome)
+                        .isTrue();
+                if (derivesJobEvents) {
+                    assertThat(jobEndArrived)
+                            .as(
+                                    "the job's end among the JobManager's events after its SIGTERM"
+                                            + " on Flink %s: %s",
+                                    version,
+                                    jmEvents.stream()
+                                            .map(ShutdownIT::describe)
+                                            .collect(Collectors.toList()))
+                            .isTrue();
                 }
                 assertThat(pluginLines(flink, PLUGIN_ERROR))
                         .as("ERROR lines of the plugin in the processes' logs")
@@ -251,6 +259,9 @@ class ShutdownIT {
         /** Those taken after the signal: the closing reporter's. */
         final List<Long> takenAfterSignal = new ArrayList<>();
 
+        /** A report taken after the signal arrived. */
+        boolean arrived;
+
         long exitedAfterMillis;
         boolean closedLine;
         boolean lastHadJobSeries;
@@ -311,12 +322,18 @@ class ShutdownIT {
             Signal signal,
             Predicate<ResourceMetrics> from)
             throws InterruptedException {
-        server.awaitRequest(
-                r ->
-                        r.getResourceMetricsList().stream()
-                                .anyMatch(rm -> from.test(rm) && takenAt(rm) >= signal.wallMillis),
-                10_000);
+        boolean arrived =
+                server.awaitRequest(
+                        r ->
+                                r.getResourceMetricsList().stream()
+                                        .anyMatch(
+                                                rm ->
+                                                        from.test(rm)
+                                                                && takenAt(rm)
+                                                                        >= signal.wallMillis),
+                        10_000);
         Outcome outcome = new Outcome();
+        outcome.arrived = arrived;
         outcome.exitedAfterMillis = signal.exitedAfterMillis;
         for (StandaloneFlink.FlinkProcess p : flink.processes()) {
             if (p.name.equals(signal.process) && Files.exists(p.log)) {
@@ -341,27 +358,17 @@ class ShutdownIT {
     }
 
     /**
-     * The events received after the signal. With {@code jobEndExpected}, waits until the job's end
-     * is among them, at most a few seconds: the process has exited, so only what the receiver is
-     * still taking in can come.
+     * Waits until the job's end is among the events received after the signal, at most a few
+     * seconds: the process has exited, so only what the receiver is still taking in can come.
      */
-    private static List<Event> eventsAfter(
-            OtlpTestServer server, Signal signal, boolean jobEndExpected)
+    private static boolean awaitJobEnd(OtlpTestServer server, Signal signal)
             throws InterruptedException {
-        if (jobEndExpected) {
-            server.events()
-                    .awaitEvents(
-                            events ->
-                                    events
-                                            .subList(
-                                                    Math.min(signal.eventsBefore, events.size()),
-                                                    events.size())
-                                            .stream()
-                                            .anyMatch(ShutdownIT::jobEnded),
-                            10_000);
-        }
-        List<Event> events = server.events().events();
-        return events.subList(signal.eventsBefore, events.size());
+        return server.events()
+                .awaitEvents(
+                        events ->
+                                events.subList(signal.eventsBefore, events.size()).stream()
+                                        .anyMatch(ShutdownIT::jobEnded),
+                        10_000);
     }
 
     /** The first sender whose resource matches, by its node label; waits for one. */
