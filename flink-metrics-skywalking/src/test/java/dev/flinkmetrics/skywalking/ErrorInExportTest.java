@@ -37,6 +37,7 @@ import dev.flinkmetrics.skywalking.transport.ExportCounters;
 import dev.flinkmetrics.skywalking.transport.ExportException;
 import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import dev.flinkmetrics.skywalking.transport.Sender;
+import dev.flinkmetrics.skywalking.transport.SenderFactory;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -156,7 +157,7 @@ class ErrorInExportTest {
         ConnectionSettings connection = ConnectionSettings.read(options);
         SourceSettings source = SourceSettings.read(options);
         BatchSettings batch = BatchSettings.read(options);
-        Sender sender = Sender.create(connection, OtlpTraceEncoder.OTLP_TRACES, process);
+        Sender sender = SenderFactory.create(connection, OtlpTraceEncoder.OTLP_TRACES, process);
         OtlpTraceEncoder encoder = new OtlpTraceEncoder(source, new SecureRandom());
         BatchExporter<SpanRecord> exporter =
                 new BatchExporter<>(
@@ -248,7 +249,7 @@ class ErrorInExportTest {
         ConnectionSettings connection = ConnectionSettings.read(options);
         Sender sender =
                 new FirstSendThrows(
-                        Sender.create(
+                        SenderFactory.create(
                                 connection, EventExporter.exportMethod(Signal.EVENTS), process),
                         new OutOfMemoryError("unable to create native thread"));
         SkyWalkingEventReporter reporter =
@@ -293,7 +294,8 @@ class ErrorInExportTest {
         ConnectionSettings connection = ConnectionSettings.read(options);
         Sender sender =
                 new FirstSendThrows(
-                        Sender.create(connection, SkyWalkingMetricReporter.EXPORT_METHOD, process),
+                        SenderFactory.create(
+                                connection, SkyWalkingMetricReporter.EXPORT_METHOD, process),
                         new AssertionError("a fault of the sender"));
         SkyWalkingMetricReporter reporter =
                 new SkyWalkingMetricReporter(

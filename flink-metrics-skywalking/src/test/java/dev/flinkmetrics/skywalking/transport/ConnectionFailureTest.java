@@ -71,7 +71,7 @@ class ConnectionFailureTest {
                                         protocol,
                                         "timeout",
                                         timeout)));
-        Sender sender = Sender.create(connection, TRACES, process);
+        Sender sender = SenderFactory.create(connection, TRACES, process);
         closing.add(0, sender);
         return sender;
     }
