@@ -133,17 +133,27 @@ public final class SkyWalkingEventReporter implements EventReporter, ClosedAtExi
      */
     @Override
     public void close() {
-        closeAtExit(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+        close(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis), true);
     }
 
-    /** Sends what is queued until the deadline, and stops; only the first close does anything. */
+    /**
+     * Sends what is queued until the deadline, and stops; only the first close does anything. At
+     * the JVM's exit Flink goes on reporting its job events until the end, so the metric reporter,
+     * which may report once more as Flink shuts down, must not start deriving them again.
+     */
     @Override
     public void closeAtExit(long deadlineNanos) {
+        close(deadlineNanos, false);
+    }
+
+    private void close(long deadlineNanos, boolean flinkClosedIt) {
         if (closed.getAndSet(true)) {
             return;
         }
         if (opened.get()) {
-            process.nativeEventsClosed();
+            if (flinkClosedIt) {
+                process.nativeEventsClosed();
+            }
             process.closedBeforeExit(this);
         }
         exporter.close(deadlineNanos);

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.flink.events.EventBuilder;
 import org.apache.flink.events.reporter.EventReporter;
@@ -99,6 +100,16 @@ class SkyWalkingEventReporterTest {
                         .setAttribute("newJobStatus", "FAILED")
                         .build());
         assertThat(process.failedJobs.take()).containsExactly(JOB_ID);
+    }
+
+    @Test
+    void closedByTheJvmsExitTheMetricReporterStillDerivesNoJobEvents() throws Exception {
+        EventReporter reporter = reporter("cluster", "prod");
+        assertThat(process.nativeEventsActive()).isTrue();
+        // As the JVM's exit closes it, while Flink shuts down and still reports its own events.
+        ((SkyWalkingEventReporter) reporter)
+                .closeAtExit(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+        assertThat(process.nativeEventsActive()).isTrue();
     }
 
     @Test
