@@ -175,7 +175,9 @@ public final class ExportLifecycle<W> {
                 break;
             }
             if (work == null) {
-                if (closed || (System.nanoTime() - idleSince >= idleNanos && stopWhenIdle())) {
+                if (closed
+                        ? closeFinished()
+                        : System.nanoTime() - idleSince >= idleNanos && stopWhenIdle()) {
                     break;
                 }
                 continue;
@@ -217,6 +219,17 @@ public final class ExportLifecycle<W> {
      * True when nothing came in meanwhile: the thread is given up at once, under the lock that
      * {@link #wake()} takes, so work offered from now on starts a new one.
      */
+    /**
+     * True once {@link #close(long)} was called and nothing waits: no work comes after that. Until
+     * then a closing reporter may still hand over its final work (the metric reporter's last
+     * snapshot comes after {@link #beginClose}), which this thread must not leave behind.
+     */
+    private boolean closeFinished() {
+        synchronized (lock) {
+            return finished && pending.isEmpty();
+        }
+    }
+
     private boolean stopWhenIdle() {
         synchronized (lock) {
             if (!pending.isEmpty() || closed) {
