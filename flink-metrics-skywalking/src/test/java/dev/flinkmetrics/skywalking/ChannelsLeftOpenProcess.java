@@ -14,7 +14,9 @@
 package dev.flinkmetrics.skywalking;
 
 import dev.flinkmetrics.skywalking.testing.TestGroups;
+import dev.flinkmetrics.skywalking.transport.PluginProcess;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.metrics.MetricConfig;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.flink.metrics.reporter.MetricReporter;
@@ -48,13 +50,22 @@ public final class ChannelsLeftOpenProcess {
         ((Scheduled) metrics).report();
         TraceReporter traces = new SkyWalkingTraceReporterFactory().createTraceReporter(options);
         traces.open(new MetricConfig());
-        long now = System.currentTimeMillis();
-        traces.notifyOfAddedSpan(
-                Span.builder(ChannelsLeftOpenProcess.class, "Checkpoint")
-                        .setStartTsMillis(now - 200)
-                        .setEndTsMillis(now)
-                        .build());
+        traces.notifyOfAddedSpan(span("first"));
+        // Sent: the connection is up and its event-loop thread runs.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (PluginProcess.get().spans.exported.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        traces.notifyOfAddedSpan(span("last")); // left for the exit to send
         System.out.println(REPORTED);
         System.out.flush();
+    }
+
+    private static Span span(String name) {
+        long now = System.currentTimeMillis();
+        return Span.builder(ChannelsLeftOpenProcess.class, name)
+                .setStartTsMillis(now - 200)
+                .setEndTsMillis(now)
+                .build();
     }
 }

@@ -76,6 +76,7 @@ public final class BatchExporter<T> implements ExportLifecycle.Pending<List<T>> 
 
     private final String unit;
     private final LinkedBlockingQueue<T> queue;
+    private final int capacity;
     private final Delivery delivery;
     private final Encoder<T> encoder;
     private final ExportCounters counters;
@@ -100,6 +101,7 @@ public final class BatchExporter<T> implements ExportLifecycle.Pending<List<T>> 
             ExportCounters counters) {
         this.unit = unit;
         this.queue = new LinkedBlockingQueue<>(capacity);
+        this.capacity = capacity;
         this.maxRequestBytes = maxRequestBytes;
         this.timeoutMillis = timeoutMillis;
         this.delivery = delivery;
@@ -154,7 +156,7 @@ public final class BatchExporter<T> implements ExportLifecycle.Pending<List<T>> 
                                 + " drains; counted in the reporter's own metrics.",
                         unit,
                         target(),
-                        queue.size(),
+                        capacity, // what it held as the offer failed; size() may have moved on
                         unit);
             }
             // Counted last: if anything above throws, the caller counts the item instead.
