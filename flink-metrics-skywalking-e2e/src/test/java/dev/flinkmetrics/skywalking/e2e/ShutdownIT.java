@@ -219,10 +219,9 @@ class ShutdownIT {
      * The event a JobManager's metric reporter derives when the job's metrics go, as they do when
      * the JobManager shuts down and suspends the job. Flink before 2.2 reports no job events of its
      * own, so this is the job's last event there. Flink 2.2 and later report the job's status
-     * themselves, but none for its suspension; the JobManager's shutdown then sends no job event of
-     * Flink's, and the metric reporter derives the job's end only if the event reporter closed
-     * before it (the JVM's exit and Flink's shutdown run side by side), so it is not asserted
-     * there.
+     * themselves, but none for its suspension, and the metric reporter derives none while Flink
+     * reports them (also after the JVM's exit closed the event reporter): the JobManager's shutdown
+     * then sends no job event, so none is asserted there.
      */
     private static boolean jobEnded(Event e) {
         return e.getName().equals("JobEnded")
